@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# The user's entry points.  Each target runs what it depends on, so on a
+# fresh Debian 12 machine (as root) "make demo" or "make test" alone does
+# the whole set-up.  The real work is in meson and scripts/.
+
+BUILD      ?= build
+BUILD_SAN  ?= build-san
+PREFIX     ?= /usr/local
+MESON_OPTS ?=
+
+.PHONY: all deps build build-san test test-xen demo bench install clean
+
+all: build
+
+deps:
+	scripts/deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --prefix=$(PREFIX) $(MESON_OPTS)
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+# The protocol library and its tests again, with ASan and UBSan.
+$(BUILD_SAN)/build.ninja:
+	meson setup $(BUILD_SAN) -Dbuildtype=debug -Db_sanitize=address,undefined \
+		-Db_lundef=false -Ddpdk=disabled $(MESON_OPTS)
+
+build-san: deps $(BUILD_SAN)/build.ninja
+	ninja -C $(BUILD_SAN)
+
+test: build build-san
+	scripts/run-tests.sh $(BUILD) $(BUILD_SAN)
+
+test-xen: build
+	XENSHM_DEPS_XEN=1 scripts/deps.sh
+	test/xen/run-xen-test.sh $(BUILD)
+
+demo: build
+	scripts/demo.sh $(BUILD)
+
+bench: build
+	XENSHM_DEPS_BENCH=1 scripts/deps.sh
+	bench/run.sh $(BUILD)
+
+install: build
+	meson install -C $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(BUILD_SAN)

@@ -1,0 +1,47 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Fetch the DPDK driver SDK headers (ethdev_driver.h, ethdev_vdev.h,
+# bus_vdev_driver.h, bus_driver.h, dev_driver.h) of exactly the installed
+# libdpdk-dev version from Debian's source package.  Debian builds DPDK
+# without -Denable_driver_sdk=true, so an out-of-tree PMD needs them.
+# The source is fetched with a private apt state (the system's apt sources
+# turned into deb-src lines); nothing in /etc is touched and nothing is
+# committed.   Usage: get-dpdk-sdk.sh OUTDIR
+set -euo pipefail
+out=${1:?usage: get-dpdk-sdk.sh OUTDIR}
+ver=$(dpkg-query -W -f='${Version}' libdpdk-dev)
+up=${ver%%-*}
+stamp="$out/.version"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$ver" ]; then
+	exit 0
+fi
+cache=${XENSHM_SRC_CACHE:-/var/cache/xenshm}
+apt_state="$cache/apt"
+mkdir -p "$apt_state/parts" "$apt_state/lists/partial" \
+	"$apt_state/cache/archives/partial" "$cache/src" "$out"
+for f in /etc/apt/sources.list.d/*.sources; do
+	[ -f "$f" ] && sed 's/^Types:.*/Types: deb-src/' "$f" && echo
+done > "$apt_state/parts/system.sources"
+{ cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true; } |
+	awk '$1=="deb"{$1="deb-src"; print}' > "$apt_state/sources.list"
+apto=(-o "Dir::Etc::SourceList=$apt_state/sources.list"
+      -o "Dir::Etc::SourceParts=$apt_state/parts"
+      -o "Dir::State::Lists=$apt_state/lists"
+      -o "Dir::Cache=$apt_state/cache")
+src="$cache/src/dpdk-stable-$up"
+if [ ! -f "$src/lib/ethdev/ethdev_driver.h" ]; then
+	echo "get-dpdk-sdk: fetching Debian source of dpdk $ver"
+	apt-get "${apto[@]}" update -qq
+	(cd "$cache/src" && apt-get "${apto[@]}" source -qq --download-only "dpdk=$ver")
+	rm -rf "$src"
+	# only the upstream tarball: the headers are not patched by Debian
+	tar -C "$cache/src" -xf "$cache/src/dpdk_$up.orig.tar.xz"
+	[ -d "$src" ] || src=$(find "$cache/src" -maxdepth 1 -type d -name "dpdk*-$up" | head -n1)
+fi
+for f in lib/ethdev/ethdev_driver.h lib/ethdev/ethdev_vdev.h \
+	 drivers/bus/vdev/bus_vdev_driver.h lib/eal/include/bus_driver.h \
+	 lib/eal/include/dev_driver.h; do
+	install -m 0644 "$src/$f" "$out/"
+done
+echo "$ver" > "$stamp"
+echo "get-dpdk-sdk: driver SDK headers of DPDK $ver in $out"
