@@ -29,7 +29,9 @@ $(BUILD_SAN)/build.ninja:
 build-san: deps $(BUILD_SAN)/build.ninja
 	ninja -C $(BUILD_SAN)
 
+# The real-Xen test (suite 'xen') needs QEMU and debootstrap as well.
 test: build build-san
+	XENSHM_DEPS_XEN=1 scripts/deps.sh
 	scripts/run-tests.sh $(BUILD) $(BUILD_SAN)
 
 test-xen: build
