@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The xenshm authors
+ */
+
+/*
+ * The one data path of both PMDs.  One copy per side: rx copies a frame
+ * from the peer's slots into mbufs, tx copies mbufs into this side's
+ * slots.  No syscall, no lock unless tx queues share a ring.
+ *
+ * Everything the peer wrote is read through shmring_ring.h, which reads
+ * each shared index and descriptor once and validates it.  A validation
+ * error disables the port (xenshm_port_fail): the frames before it in the
+ * burst are still good and are delivered.
+ *
+ * Region lifetime vs. the data path (DomS unmaps when the guest goes
+ * away): each queue raises its in_use flag while it is inside a burst and
+ * only then looks at dp_state.  The control path lowers dp_state first
+ * and waits for in_use to drop before it unmaps (xenshm_port.c).
+ */
+
+#include <rte_branch_prediction.h>
+#include <rte_mbuf.h>
+#include <rte_memcpy.h>
+#include <rte_prefetch.h>
+
+#include "xenshm_common.h"
+
+/* Frames one ring gives per burst call (bounds the stack). */
+#define XENSHM_RX_BURST_MAX	64
+
+/*
+ * Enter the region.  Q1: the seq_cst exchange of in_use and the seq_cst
+ * load of dp_state pair with the control path's seq_cst store of
+ * dp_state = DOWN and seq_cst load of in_use (Q2, xenshm_port.c): at
+ * least one side sees the other's store, so either this burst sees DOWN
+ * or the control path sees in_use and waits.  The load also acquires the
+ * ring setup published with dp_state = UP (store-release, Q3).
+ */
+static __rte_always_inline bool
+dp_enter(struct xenshm_port *p, _Atomic uint32_t *in_use)
+{
+	atomic_exchange_explicit(in_use, 1, memory_order_seq_cst);
+	if (likely(atomic_load_explicit(&p->dp_state, memory_order_seq_cst) ==
+		   XENSHM_DP_UP))
+		return true;
+	atomic_store_explicit(in_use, 0, memory_order_release);
+	return false;
+}
+
+/* Q4: release pairs with the control path's acquire load of in_use. */
+static __rte_always_inline void
+dp_leave(_Atomic uint32_t *in_use)
+{
+	atomic_store_explicit(in_use, 0, memory_order_release);
+}
+
+/*
+ * Copy one validated frame (segs[0..nd)) into the mbuf chain headed by
+ * 'm'.  Returns 0, -ENOBUFS when a further segment could not be allocated
+ * (the chain is freed by the caller; the frame stays in the ring).
+ */
+static int
+rx_copy(struct xenshm_rxq *q, const struct shmring_cons *c,
+	const struct shmring_desc *segs, uint32_t nd, uint32_t len,
+	struct rte_mbuf *m)
+{
+	struct rte_mbuf *cur = m;
+	uint32_t room = q->seg_room;
+	uint32_t i;
+
+	for (i = 0; i < nd; i++) {
+		const uint8_t *src = shmring_cons_data(c, &segs[i]);
+		uint32_t left = segs[i].len;
+
+		while (left > 0) {
+			uint32_t chunk;
+
+			if (room == 0) {
+				struct rte_mbuf *nm = rte_pktmbuf_alloc(q->mp);
+
+				if (unlikely(nm == NULL))
+					return -ENOBUFS;
+				cur->next = nm;
+				cur = nm;
+				m->nb_segs++;
+				room = q->seg_room;
+			}
+			chunk = RTE_MIN(left, room);
+			rte_memcpy(rte_pktmbuf_mtod_offset(cur, uint8_t *,
+							   cur->data_len),
+				   src, chunk);
+			cur->data_len += chunk;
+			room -= chunk;
+			src += chunk;
+			left -= chunk;
+		}
+	}
+	m->pkt_len = len;
+	m->port = q->port_id;
+	return 0;
+}
+
+/* Receive up to n frames from one ring.  Releases what it consumed. */
+static uint16_t
+rx_ring(struct xenshm_rxq *q, struct shmring_cons *c, unsigned int ring,
+	struct rte_mbuf **pkts, uint16_t n)
+{
+	struct xenshm_port *p = q->port;
+	struct shmring_desc segs[SHMRING_MAX_SEGS];
+	struct rte_mbuf *heads[XENSHM_RX_BURST_MAX];
+	uint32_t avail, used = 0, nheads, h = 0;
+	uint16_t got = 0;
+	uint64_t bytes = 0;
+	int err = SHMRING_OK;
+
+	if (n > XENSHM_RX_BURST_MAX)
+		n = XENSHM_RX_BURST_MAX;
+	avail = shmring_cons_avail(c, n, &err);
+	if (unlikely(err != SHMRING_OK)) {
+		q->st.errors++;
+		xenshm_port_fail(p, err, ring);
+		return 0;
+	}
+	if (avail == 0)
+		return 0;
+	/* At most one head per descriptor; frames have >= 1 descriptor. */
+	nheads = RTE_MIN(avail, (uint32_t)n);
+	if (unlikely(rte_pktmbuf_alloc_bulk(q->mp, heads, nheads) != 0)) {
+		q->st.nombuf++;
+		return 0;
+	}
+	while (got < n && used < avail) {
+		uint32_t len, nd;
+		struct rte_mbuf *m;
+
+		nd = shmring_cons_frame(c, used, avail, segs, &len, &err);
+		if (unlikely(nd == 0)) {
+			q->st.errors++;
+			xenshm_port_fail(p, err, ring);
+			break;
+		}
+		if (unlikely(len > q->seg_room && !q->scatter)) {
+			/* The application did not enable scatter. */
+			q->st.oversize++;
+			used += nd;
+			continue;
+		}
+		m = heads[h];
+		if (unlikely(rx_copy(q, c, segs, nd, len, m) != 0)) {
+			/*
+			 * Leave the frame in the ring and retry next burst;
+			 * the partial chain goes back with the unused heads.
+			 */
+			q->st.nombuf++;
+			break;
+		}
+		h++;
+		pkts[got++] = m;
+		bytes += len;
+		used += nd;
+	}
+	/* Release before the mbufs reach the application (restartable DomS). */
+	if (used > 0)
+		shmring_cons_release(c, used);
+	if (h < nheads)
+		rte_pktmbuf_free_bulk(&heads[h], nheads - h);
+	q->st.pkts += got;
+	q->st.bytes += bytes;
+	return got;
+}
+
+uint16_t
+xenshm_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct xenshm_rxq *q = queue;
+	struct xenshm_port *p = q->port;
+	unsigned int n_qp, nb_rxq, nrings, k, ring;
+	uint16_t got = 0;
+
+	if (unlikely(!dp_enter(p, &q->in_use)))
+		return 0;
+	n_qp = p->n_qp;
+	nb_rxq = p->nb_rxq;
+	if (unlikely(q->qid >= n_qp || nb_rxq == 0))
+		goto out;
+	/* This queue's rings: qid, qid + nb_rxq, ... below n_qp. */
+	nrings = (n_qp - q->qid + nb_rxq - 1) / nb_rxq;
+	if (q->rr >= nrings)
+		q->rr = 0;
+	for (k = 0; k < nrings && got < n; k++) {
+		ring = q->qid + ((q->rr + k) % nrings) * nb_rxq;
+		got += rx_ring(q, &p->rx_ring[ring].c, ring, pkts + got,
+			       n - got);
+		if (unlikely(atomic_load_explicit(&p->broken,
+						  memory_order_relaxed)))
+			break;
+	}
+	q->rr++;
+out:
+	dp_leave(&q->in_use);
+	return got;
+}
+
+/* Bytes of an mbuf chain (the segments, not a possibly stale pkt_len). */
+static __rte_always_inline uint32_t
+tx_len(const struct rte_mbuf *m)
+{
+	uint32_t len = 0;
+
+	if (likely(m->next == NULL))
+		return m->data_len;
+	for (; m != NULL; m = m->next)
+		len += m->data_len;
+	return len;
+}
+
+/* Copy an mbuf chain of 'len' bytes into slots i .. i+ns-1 and chain them. */
+static void
+tx_copy(struct shmring_prod *pr, uint32_t i, const struct rte_mbuf *m)
+{
+	const uint32_t slot = pr->slot_size;
+	struct shmring_desc *d;
+	uint32_t off, fill = 0;
+	uint8_t *dst = shmring_prod_slot(pr, i, &off);
+
+	for (; m != NULL; m = m->next) {
+		const uint8_t *src = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint32_t left = m->data_len;
+
+		while (left > 0) {
+			uint32_t chunk;
+
+			if (fill == slot) {
+				d = shmring_prod_desc(pr, i);
+				d->offset = off;
+				d->len = fill;
+				d->flags = SHMRING_DESC_F_NEXT;
+				d->rsvd = 0;
+				d->meta = 0;
+				i++;
+				dst = shmring_prod_slot(pr, i, &off);
+				fill = 0;
+			}
+			chunk = RTE_MIN(left, slot - fill);
+			rte_memcpy(dst + fill, src, chunk);
+			fill += chunk;
+			src += chunk;
+			left -= chunk;
+		}
+	}
+	d = shmring_prod_desc(pr, i);
+	d->offset = off;
+	d->len = fill;
+	d->flags = 0;
+	d->rsvd = 0;
+	d->meta = 0;
+}
+
+/* Produce into one ring; every mbuf is either copied or counted dropped. */
+static void
+tx_ring(struct xenshm_txq *q, struct shmring_prod *pr, unsigned int ring,
+	struct rte_mbuf **pkts, uint16_t n)
+{
+	struct xenshm_port *p = q->port;
+	const uint32_t slot = p->slot_size;
+	uint32_t free_slots, used = 0;
+	uint64_t bytes = 0, sent = 0;
+	int err = SHMRING_OK;
+	uint16_t i;
+
+	free_slots = shmring_prod_free(pr, n, &err);
+	for (i = 0; i < n && err == SHMRING_OK; i++) {
+		uint32_t len = tx_len(pkts[i]);
+		uint32_t ns = 1;
+
+		if (unlikely(len == 0 || len > p->tx_max_frame)) {
+			q->st.too_long++;
+			continue;
+		}
+		if (unlikely(len > slot)) {
+			ns = (len + slot - 1) / slot;
+			if (!p->multi_seg) {
+				q->st.too_long++;
+				continue;
+			}
+		}
+		if (unlikely(used + ns > free_slots)) {
+			/* Refresh the consumer index once before dropping. */
+			free_slots = shmring_prod_free(pr, used + ns, &err);
+			if (err != SHMRING_OK)
+				break;
+			if (used + ns > free_slots) {
+				/*
+				 * Drop rather than wait: a peer that stops
+				 * consuming must never stall this sender.
+				 */
+				q->st.ring_full += n - i;
+				break;
+			}
+		}
+		tx_copy(pr, used, pkts[i]);
+		used += ns;
+		sent++;
+		bytes += len;
+	}
+	if (unlikely(err != SHMRING_OK)) {
+		q->st.errors++;
+		q->st.link_down += n - i;
+		xenshm_port_fail(p, err, ring);
+	}
+	/* P1 (shmring_ring.h): one store-release of prod per burst. */
+	if (used > 0)
+		shmring_prod_commit(pr, used);
+	q->st.pkts += sent;
+	q->st.bytes += bytes;
+}
+
+uint16_t
+xenshm_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct xenshm_txq *q = queue;
+	struct xenshm_port *p = q->port;
+	struct xenshm_tx_ring *tr;
+	unsigned int n_qp, ring;
+	bool shared;
+
+	if (unlikely(!dp_enter(p, &q->in_use))) {
+		q->st.link_down += n;
+		rte_pktmbuf_free_bulk(pkts, n);
+		return n;
+	}
+	n_qp = p->n_qp;
+	ring = q->qid % n_qp;
+	tr = &p->tx_ring[ring];
+	/* Ring r is shared when tx queue r + n_qp exists too. */
+	shared = ring + n_qp < p->nb_txq;
+	if (shared)
+		rte_spinlock_lock(&tr->lock);
+	tx_ring(q, &tr->p, ring, pkts, n);
+	if (shared)
+		rte_spinlock_unlock(&tr->lock);
+	dp_leave(&q->in_use);
+	/* Copied or dropped, every mbuf goes back to its pool. */
+	rte_pktmbuf_free_bulk(pkts, n);
+	return n;
+}

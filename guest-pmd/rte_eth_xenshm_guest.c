@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The xenshm authors
+ */
+
+/*
+ * net_xenshm_guest: the guest's end of a shmring region.
+ *
+ * The guest creates and owns the region at probe and keeps it until the
+ * port is closed, whatever DomS does: DomS instances come and go (crash,
+ * upgrade), the rings and their indices stay, and the next DomS carries
+ * on where the last one stopped.  The link is up only while the port is
+ * started and a DomS is attached; while it is not, tx drops and counts
+ * (tx_link_down_drops) instead of filling the ring with stale frames.
+ *
+ * Control work (accepting DomS, noticing it left) runs from an EAL alarm
+ * every XENSHM_CTRL_PERIOD_US, never on the data path.  The data path is
+ * drivers/common/xenshm.
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include <rte_alarm.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_kvargs.h>
+#include <rte_malloc.h>
+#include <ethdev_driver.h>
+#include <ethdev_vdev.h>
+#include <bus_vdev_driver.h>
+
+#include "xenshm_common.h"
+
+#define DRV_NAME	"net_xenshm_guest"
+
+RTE_LOG_REGISTER_DEFAULT(guest_logtype, NOTICE);
+#define GUEST_LOG(level, fmt, ...)					\
+	rte_log(RTE_LOG_ ## level, guest_logtype, DRV_NAME ": " fmt "\n", \
+		##__VA_ARGS__)
+
+#define KEY_PATH	"path"
+#define KEY_TRANSPORT	"transport"
+#define KEY_BACKEND	"backend"
+#define KEY_DEVID	"devid"
+#define KEY_QUEUES	"queues"
+#define KEY_RING_SIZE	"ring-size"
+#define KEY_SLOT_SIZE	"slot-size"
+#define KEY_MTU		"mtu"
+#define KEY_MAC		"mac"
+#define KEY_PEER_UID	"peer-uid"
+
+static const char *const valid_keys[] = {
+	KEY_PATH, KEY_TRANSPORT, KEY_BACKEND, KEY_DEVID, KEY_QUEUES,
+	KEY_RING_SIZE, KEY_SLOT_SIZE, KEY_MTU, KEY_MAC, KEY_PEER_UID, NULL
+};
+
+/* At most one rejection log line per this many seconds. */
+#define REJECT_LOG_PERIOD_S	5
+
+struct guest_priv {
+	struct xenshm_port port;	/* first: the common code's view */
+	struct shmring_guest_ep *ep;
+	struct shmring_endpoint_cfg cfg;
+	struct shmring_params params;
+	bool peer_up;			/* a DomS is attached */
+	bool closed;
+	uint64_t next_reject_log;	/* timer cycles */
+};
+
+static void guest_ctl(void *arg);
+
+static void
+guest_ctl_arm(struct rte_eth_dev *dev)
+{
+	int rc = rte_eal_alarm_set(XENSHM_CTRL_PERIOD_US, guest_ctl, dev);
+
+	if (rc != 0)
+		GUEST_LOG(ERR, "%s: cannot arm the control alarm (%d); the "
+			  "port will not notice DomS", dev->data->name, rc);
+}
+
+static void
+guest_reject_log(struct guest_priv *g, const char *why)
+{
+	uint64_t now = rte_get_timer_cycles();
+
+	if (now < g->next_reject_log)
+		return;
+	g->next_reject_log = now + REJECT_LOG_PERIOD_S * rte_get_timer_hz();
+	XENSHM_LOG(&g->port, NOTICE, "refused a DomS: %s", why);
+}
+
+/*
+ * Control step, from the EAL alarm thread: run the endpoint's state
+ * machine, follow DomS with the data path and the link.
+ */
+static void
+guest_ctl(void *arg)
+{
+	struct rte_eth_dev *dev = arg;
+	struct guest_priv *g = dev->data->dev_private;
+	struct xenshm_port *p = &g->port;
+	char why[SHMRING_WHY_MAX];
+	bool link;
+	int i, ev;
+
+	rte_spinlock_lock(&p->ctl_lock);
+	if (g->closed) {
+		rte_spinlock_unlock(&p->ctl_lock);
+		return;
+	}
+	/* A few bounded steps, so a handshake needs no extra periods. */
+	for (i = 0; i < 4; i++) {
+		why[0] = '\0';
+		ev = shmring_guest_poll(g->ep, why, sizeof(why));
+		if (ev == SHMRING_EV_NONE)
+			break;
+		switch (ev) {
+		case SHMRING_EV_PEER_UP:
+			g->peer_up = true;
+			if (p->ctl.attaches++ > 0)
+				p->ctl.reconnects++;
+			XENSHM_LOG(p, INFO, "DomS attached");
+			break;
+		case SHMRING_EV_PEER_DOWN:
+			g->peer_up = false;
+			p->ctl.detaches++;
+			XENSHM_LOG(p, INFO, "DomS left%s%s", why[0] ? ": " : "",
+				   why);
+			break;
+		case SHMRING_EV_PEER_REJECTED:
+			p->ctl.rejects++;
+			guest_reject_log(g, why);
+			break;
+		default:
+			break;
+		}
+	}
+	xenshm_port_dp_set(p, g->peer_up);
+	link = p->started && g->peer_up && !xenshm_port_is_broken(p);
+	rte_spinlock_unlock(&p->ctl_lock);
+	xenshm_port_link_set(p, link);
+	guest_ctl_arm(dev);
+}
+
+static int
+guest_dev_start(struct rte_eth_dev *dev)
+{
+	struct guest_priv *g = dev->data->dev_private;
+	struct xenshm_port *p = &g->port;
+	bool link;
+
+	rte_spinlock_lock(&p->ctl_lock);
+	p->nb_rxq = dev->data->nb_rx_queues;
+	p->nb_txq = dev->data->nb_tx_queues;
+	p->started = true;
+	xenshm_port_check_rx(p);
+	xenshm_port_log_mapping(p);
+	xenshm_port_queues_state(dev, RTE_ETH_QUEUE_STATE_STARTED);
+	xenshm_port_dp_set(p, g->peer_up);
+	link = g->peer_up && !xenshm_port_is_broken(p);
+	rte_spinlock_unlock(&p->ctl_lock);
+	xenshm_port_link_set(p, link);
+	if (xenshm_port_is_broken(p))
+		XENSHM_LOG(p, WARNING, "started, but disabled since a DomS "
+			   "broke the ring protocol; close and re-create the "
+			   "port to share a fresh region");
+	return 0;
+}
+
+static int
+guest_dev_stop(struct rte_eth_dev *dev)
+{
+	struct guest_priv *g = dev->data->dev_private;
+	struct xenshm_port *p = &g->port;
+
+	rte_spinlock_lock(&p->ctl_lock);
+	p->started = false;
+	xenshm_port_dp_set(p, false);
+	rte_spinlock_unlock(&p->ctl_lock);
+	xenshm_port_quiesce_wait(p);
+	xenshm_port_link_set(p, false);
+	xenshm_port_queues_state(dev, RTE_ETH_QUEUE_STATE_STOPPED);
+	return 0;
+}
+
+/* Withdraw the region: DomS sees the guest leave and unmaps. */
+static int
+guest_dev_close(struct rte_eth_dev *dev)
+{
+	struct guest_priv *g = dev->data->dev_private;
+	struct xenshm_port *p = &g->port;
+
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return 0;
+	rte_spinlock_lock(&p->ctl_lock);
+	g->closed = true;
+	rte_spinlock_unlock(&p->ctl_lock);
+	/* Waits for a running callback; removes re-armed ones. */
+	rte_eal_alarm_cancel(guest_ctl, dev);
+	xenshm_port_dp_set(p, false);
+	xenshm_port_quiesce_wait(p);
+	xenshm_port_unmap(p);
+	shmring_guest_close(g->ep);
+	g->ep = NULL;
+	xenshm_port_release_queues(dev);
+	return 0;
+}
+
+static const struct eth_dev_ops guest_ops = {
+	.dev_configure = xenshm_dev_configure,
+	.dev_start = guest_dev_start,
+	.dev_stop = guest_dev_stop,
+	.dev_close = guest_dev_close,
+	.dev_infos_get = xenshm_dev_infos_get,
+	.rx_queue_setup = xenshm_rx_queue_setup,
+	.tx_queue_setup = xenshm_tx_queue_setup,
+	.rx_queue_release = xenshm_rx_queue_release,
+	.tx_queue_release = xenshm_tx_queue_release,
+	.link_update = xenshm_link_update,
+	.mtu_set = xenshm_mtu_set,
+	.mac_addr_set = xenshm_mac_addr_set,
+	.promiscuous_enable = xenshm_accept,
+	.promiscuous_disable = xenshm_accept,
+	.allmulticast_enable = xenshm_accept,
+	.allmulticast_disable = xenshm_accept,
+	.stats_get = xenshm_stats_get,
+	.stats_reset = xenshm_stats_reset,
+	.xstats_get = xenshm_xstats_get,
+	.xstats_get_names = xenshm_xstats_get_names,
+	.xstats_reset = xenshm_xstats_reset,
+};
+
+/* devargs -> endpoint config and region params, with a clear error. */
+static int
+guest_parse(const char *name, const char *args,
+	    struct shmring_endpoint_cfg *cfg, struct shmring_params *pa,
+	    struct rte_ether_addr *mac, bool *have_mac)
+{
+	uint32_t queues = 1, ring = SHMRING_DEFAULT_RING_SIZE;
+	uint32_t slot = SHMRING_DEFAULT_SLOT_SIZE, mtu = SHMRING_DEFAULT_MTU;
+	uint32_t uid = SHMRING_UID_ANY, backend = UINT32_MAX, devid = 0;
+	char why[SHMRING_WHY_MAX];
+	struct rte_kvargs *kv;
+	int rc, has_path, has_backend, has_devid, has_uid;
+
+	kv = xenshm_kvargs_parse(guest_logtype, name, args, valid_keys);
+	if (kv == NULL)
+		return -EINVAL;
+	memset(cfg, 0, sizeof(*cfg));
+	rc = xenshm_kv_transport(guest_logtype, name, kv, &cfg->transport);
+	if (rc < 0)
+		goto out;
+	has_path = xenshm_kv_str(guest_logtype, name, kv, KEY_PATH, cfg->path,
+				 sizeof(cfg->path));
+	has_backend = xenshm_kv_u32(guest_logtype, name, kv, KEY_BACKEND, 0,
+				    UINT16_MAX - 1, &backend);
+	has_devid = xenshm_kv_u32(guest_logtype, name, kv, KEY_DEVID, 0,
+				  INT32_MAX, &devid);
+	has_uid = xenshm_kv_u32(guest_logtype, name, kv, KEY_PEER_UID, 0,
+				UINT32_MAX - 1, &uid);
+	rc = -EINVAL;
+	if (has_path < 0 || has_backend < 0 || has_devid < 0 || has_uid < 0)
+		goto out;
+	if (xenshm_kv_u32(guest_logtype, name, kv, KEY_QUEUES, 1,
+			  SHMRING_MAX_QUEUE_PAIRS, &queues) < 0 ||
+	    xenshm_kv_u32(guest_logtype, name, kv, KEY_RING_SIZE,
+			  SHMRING_MIN_RING_SIZE, SHMRING_MAX_RING_SIZE,
+			  &ring) < 0 ||
+	    xenshm_kv_u32(guest_logtype, name, kv, KEY_SLOT_SIZE,
+			  SHMRING_MIN_SLOT_SIZE, SHMRING_MAX_SLOT_SIZE,
+			  &slot) < 0 ||
+	    xenshm_kv_u32(guest_logtype, name, kv, KEY_MTU, SHMRING_MIN_MTU,
+			  SHMRING_MAX_MTU, &mtu) < 0 ||
+	    xenshm_kv_mac(guest_logtype, name, kv, KEY_MAC, mac,
+			  have_mac) < 0)
+		goto out;
+	if (cfg->transport == SHMRING_TRANSPORT_HOST) {
+		if (has_path != 0) {
+			GUEST_LOG(ERR, "%s: transport=host needs path=<socket>",
+				  name);
+			goto out;
+		}
+		if (has_backend == 0 || has_devid == 0) {
+			GUEST_LOG(ERR, "%s: backend= and devid= are for "
+				  "transport=xen", name);
+			goto out;
+		}
+	} else {
+		if (has_backend != 0) {
+			GUEST_LOG(ERR, "%s: transport=xen needs "
+				  "backend=<DomS domid>", name);
+			goto out;
+		}
+		if (has_path == 0 || has_uid == 0) {
+			GUEST_LOG(ERR, "%s: path= and peer-uid= are for "
+				  "transport=host", name);
+			goto out;
+		}
+	}
+	cfg->peer_uid = uid;
+	cfg->peer_domid = backend;
+	cfg->devid = devid;
+
+	memset(pa, 0, sizeof(*pa));
+	pa->features = SHMRING_F_MULTI_SEG;
+	pa->n_qp = queues;
+	pa->ring_size = ring;
+	pa->slot_size = slot;
+	pa->mtu = mtu;
+	if (shmring_params_check(pa, why, sizeof(why)) != SHMRING_OK) {
+		GUEST_LOG(ERR, "%s: invalid devargs (queues=%u ring-size=%u "
+			  "slot-size=%u mtu=%u): %s", name, queues, ring,
+			  slot, mtu, why);
+		goto out;
+	}
+	rc = 0;
+out:
+	rte_kvargs_free(kv);
+	return rc;
+}
+
+static int
+guest_probe(struct rte_vdev_device *vdev)
+{
+	const char *name = rte_vdev_device_name(vdev);
+	struct shmring_endpoint_cfg cfg;
+	struct shmring_params pa;
+	struct rte_ether_addr mac;
+	char why[SHMRING_WHY_MAX];
+	struct rte_eth_dev *dev;
+	struct guest_priv *g;
+	struct xenshm_port *p;
+	unsigned int ring;
+	bool have_mac;
+	int rc;
+
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
+		GUEST_LOG(ERR, "%s: secondary processes are not supported "
+			  "(the region belongs to the primary)", name);
+		return -ENOTSUP;
+	}
+	GUEST_LOG(INFO, "probing %s '%s'", name,
+		  rte_vdev_device_args(vdev) ? rte_vdev_device_args(vdev) : "");
+	rc = guest_parse(name, rte_vdev_device_args(vdev), &cfg, &pa, &mac,
+			 &have_mac);
+	if (rc != 0)
+		return rc;
+	if (!have_mac)
+		rte_eth_random_addr(mac.addr_bytes);
+	rte_ether_addr_copy(&mac, (struct rte_ether_addr *)pa.mac);
+
+	if (vdev->device.numa_node == SOCKET_ID_ANY)
+		vdev->device.numa_node = rte_socket_id();
+	dev = rte_eth_vdev_allocate(vdev, sizeof(*g));
+	if (dev == NULL)
+		return -ENOMEM;
+	g = dev->data->dev_private;
+	p = &g->port;
+	dev->data->mac_addrs = rte_zmalloc(name, sizeof(mac), 0);
+	if (dev->data->mac_addrs == NULL) {
+		rte_eth_dev_release_port(dev);
+		return -ENOMEM;
+	}
+	rte_ether_addr_copy(&mac, dev->data->mac_addrs);
+	xenshm_port_init(p, dev, guest_logtype, true);
+	p->min_mtu = SHMRING_MIN_MTU;
+	p->max_mtu = pa.mtu;
+	g->cfg = cfg;
+	g->params = pa;
+
+	rc = shmring_guest_open(&g->ep, &cfg, &pa, why, sizeof(why));
+	if (rc != SHMRING_OK) {
+		GUEST_LOG(ERR, "%s: cannot share a region: %s (%s)", name, why,
+			  shmring_errname(rc));
+		rte_eth_dev_release_port(dev);
+		return rc == SHMRING_E_SYSTEM ? -EIO : -EINVAL;
+	}
+	/* Our own fresh region: this cannot fail short of a library bug. */
+	rc = xenshm_port_map(p, shmring_guest_base(g->ep),
+			     shmring_guest_info(g->ep), &ring);
+	if (rc != SHMRING_OK) {
+		GUEST_LOG(ERR, "%s: ring %u of the new region: %s", name, ring,
+			  shmring_strerror(rc));
+		shmring_guest_close(g->ep);
+		rte_eth_dev_release_port(dev);
+		return -EIO;
+	}
+
+	dev->dev_ops = &guest_ops;
+	dev->rx_pkt_burst = xenshm_rx_burst;
+	dev->tx_pkt_burst = xenshm_tx_burst;
+	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC |
+		RTE_ETH_DEV_AUTOFILL_QUEUE_XSTATS;
+	dev->data->mtu = RTE_MIN(pa.mtu, (uint32_t)RTE_ETHER_MTU);
+	dev->data->promiscuous = 1;
+	dev->data->all_multicast = 1;
+	xenshm_port_link_set(p, false);
+	rte_eth_dev_probing_finish(dev);
+	guest_ctl_arm(dev);
+	XENSHM_LOG(p, NOTICE, "port %u: %u queue pair(s), %u x %u-byte slots "
+		   "per ring, MTU %u, %s transport%s%s", dev->data->port_id,
+		   pa.n_qp, pa.ring_size, pa.slot_size, pa.mtu,
+		   cfg.transport == SHMRING_TRANSPORT_HOST ? "host" : "xen",
+		   cfg.transport == SHMRING_TRANSPORT_HOST ? " at " : "",
+		   cfg.transport == SHMRING_TRANSPORT_HOST ? cfg.path : "");
+	return 0;
+}
+
+static int
+guest_remove(struct rte_vdev_device *vdev)
+{
+	struct rte_eth_dev *dev;
+
+	dev = rte_eth_dev_allocated(rte_vdev_device_name(vdev));
+	if (dev == NULL)
+		return 0;	/* already closed by the application */
+	if (dev->data->dev_started)
+		rte_eth_dev_stop(dev->data->port_id);
+	return rte_eth_dev_close(dev->data->port_id);
+}
+
+static struct rte_vdev_driver guest_drv = {
+	.probe = guest_probe,
+	.remove = guest_remove,
+};
+
+RTE_PMD_REGISTER_VDEV(net_xenshm_guest, guest_drv);
+RTE_PMD_REGISTER_PARAM_STRING(net_xenshm_guest,
+	"path=<socket> "
+	"transport=host|xen "
+	"backend=<DomS domid> "
+	"devid=<int> "
+	"queues=<1-16> "
+	"ring-size=<64-32768, power of 2> "
+	"slot-size=<256-65536, multiple of 64> "
+	"mtu=<68-9600> "
+	"mac=<xx:xx:xx:xx:xx:xx> "
+	"peer-uid=<uid>");
