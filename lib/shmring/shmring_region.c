@@ -18,16 +18,24 @@ align_up(uint64_t v, uint64_t a)
 	return (v + a - 1) & ~(a - 1);
 }
 
-/* Copy shared memory with volatile reads, so each byte is fetched once. */
+/*
+ * Copy shared memory with volatile reads, so each byte is fetched once.
+ * The stores go through memcpy: 'dst' is a struct, and storing to it
+ * through a uint64_t pointer would break strict aliasing (gcc -O2 then
+ * treats the struct's fields as never written).
+ */
 static void
 copy_once(void *dst, const void *src, size_t len)
 {
 	const volatile uint64_t *s = src;
-	uint64_t *d = dst;
+	uint8_t *d = dst;
+	uint64_t w;
 	size_t i;
 
-	for (i = 0; i < len / sizeof(uint64_t); i++)
-		d[i] = s[i];
+	for (i = 0; i < len / sizeof(uint64_t); i++) {
+		w = s[i];
+		memcpy(d + i * sizeof(w), &w, sizeof(w));
+	}
 }
 
 static inline bool
