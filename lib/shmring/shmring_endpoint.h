@@ -97,9 +97,12 @@ void *shmring_guest_base(const struct shmring_guest_ep *ep);
 const struct shmring_region_info *
 shmring_guest_info(const struct shmring_guest_ep *ep);
 bool shmring_guest_peer_attached(const struct shmring_guest_ep *ep);
+/* SHMRING_E_* of the last failed step (SHMRING_OK after PEER_UP), so a
+ * caller can count rejections and disconnects by cause. */
+int shmring_guest_last_error(const struct shmring_guest_ep *ep);
 void shmring_guest_close(struct shmring_guest_ep *ep);
 
-/* DomS side. */
+/* DomS side.  'limits' may be NULL for shmring_limits_default(). */
 int shmring_doms_open(struct shmring_doms_ep **ep,
 		      const struct shmring_endpoint_cfg *cfg,
 		      const struct shmring_limits *limits,
@@ -109,6 +112,8 @@ void *shmring_doms_base(const struct shmring_doms_ep *ep);
 const struct shmring_region_info *
 shmring_doms_info(const struct shmring_doms_ep *ep);
 bool shmring_doms_attached(const struct shmring_doms_ep *ep);
+/* SHMRING_E_* of the last failed step (SHMRING_OK after PEER_UP). */
+int shmring_doms_last_error(const struct shmring_doms_ep *ep);
 /* Unmap the region after the caller stopped touching it. */
 void shmring_doms_detach(struct shmring_doms_ep *ep);
 void shmring_doms_close(struct shmring_doms_ep *ep);

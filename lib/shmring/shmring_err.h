@@ -41,12 +41,15 @@ extern "C" {
 	/* handshake and transport (control path) */			\
 	X(MSG_TRUNCATED,	"control message truncated")		\
 	X(MSG_BAD,		"control message malformed")		\
+	X(MSG_MAGIC,		"control message has a bad magic")	\
+	X(MSG_TYPE,		"control message of unknown or unexpected type") \
 	X(MSG_VERSION,		"peer speaks another protocol version")	\
 	X(MSG_REJECTED,		"peer rejected the connection")		\
 	X(FD_MISSING,		"no file descriptor with the message")	\
 	X(FD_NOT_SEALED,	"shared memory file is not sealed")	\
 	X(FD_SIZE,		"shared memory file size differs")	\
 	X(PEER_CRED,		"peer credentials not allowed")		\
+	X(BUSY,			"another peer is already attached")	\
 	X(SYSTEM,		"system call failed (see errno)")	\
 	X(NO_PEER,		"no peer yet")				\
 	X(CONFIG,		"invalid configuration")
