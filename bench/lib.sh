@@ -24,6 +24,8 @@
 #   HUGEDIR=/run/xenshm-bench-huge HUGE_PAGES=1024 (2 MiB pages wanted)
 #   PMD_STAGE=/opt/xenshm-bench/pmds  BIDIR_MODE=flowgen
 #   WARMUP=1 WINDOW=3 (s)  LINK_TIMEOUT=15 (s)
+#   QUIET_WAIT=20 (s): before each run, wait up to this long for the rest
+#   of the box to use < QUIET_PCT=15 % of the CPUs (other helpers, builds)
 
 CPU_A=${CPU_A:-1}
 CPU_B=${CPU_B:-0}
@@ -37,6 +39,8 @@ BIDIR_MODE=${BIDIR_MODE:-flowgen}
 WARMUP=${WARMUP:-1}
 WINDOW=${WINDOW:-3}
 LINK_TIMEOUT=${LINK_TIMEOUT:-15}
+QUIET_WAIT=${QUIET_WAIT:-20}
+QUIET_PCT=${QUIET_PCT:-15}
 
 # Per-invocation names, so concurrent users of the machine do not collide.
 BTAG=xsb$$
@@ -126,6 +130,19 @@ bench_proc_jiffies() {
 		[ -r /proc/$p/stat ] && s=$((s + $(awk '{print $14+$15}' /proc/$p/stat)))
 	done
 	echo $s
+}
+
+# Wait (at most QUIET_WAIT s) until the box is busy < QUIET_PCT % over 1 s.
+# Prints nothing; returns 1 if it never got quiet (the run goes ahead and
+# its foreign% column tells the story).
+bench_wait_quiet() {
+	local i b0 t0 b1 t1
+	for ((i = 0; i < QUIET_WAIT; i++)); do
+		read -r b0 t0 < <(bench_cpu_sample); sleep 1
+		read -r b1 t1 < <(bench_cpu_sample)
+		[ $(((b1 - b0) * 100)) -lt $(((t1 - t0) * QUIET_PCT)) ] && return 0
+	done
+	return 1
 }
 
 bench_send() { # A|B command

@@ -67,6 +67,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 				printf "%s\t%s\t%s\tSKIP\n" "$c" "$s" "$r" >> "$TSV"
 				continue
 			fi
+			bench_wait_quiet
 			rtt=$(rtt_ns)
 			pfx=$OUT/logs/$c-$s-r$r
 			if bench_pair_start "$c" "$s" "$pfx"; then

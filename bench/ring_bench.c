@@ -303,6 +303,8 @@ struct round_result {
 	double mdps;		/* Mdesc/s */
 	double prod_short;	/* % of enqueue calls short of 'burst' */
 	double cons_short;	/* % of dequeue calls short of 'burst' */
+	double prod_avg;	/* descriptors per enqueue call */
+	double cons_avg;	/* descriptors per dequeue call */
 };
 
 /* One timed round; returns 0, or -1 on failure. */
@@ -358,6 +360,8 @@ run_round(enum ring_kind kind, uint32_t burst, unsigned int peer,
 		100.0 * rd.prod_short / rd.prod_calls : 0;
 	res->cons_short = rd.cons_calls ?
 		100.0 * rd.cons_short / rd.cons_calls : 0;
+	res->prod_avg = rd.prod_calls ? (double)rd.sent / rd.prod_calls : 0;
+	res->cons_avg = rd.cons_calls ? (double)rd.recv / rd.cons_calls : 0;
 	return 0;
 }
 
@@ -388,8 +392,10 @@ usage(const char *prog)
 		"rte_ring] [-v]\n"
 		"  -k: run one kind only (for profiling)\n"
 		"  -v: also print, per round, the %% of enqueue calls that "
-		"found the ring too\n      full for a whole burst and of "
-		"dequeue calls that found less than a burst\n",
+		"found the ring too\n      full for a whole burst, of "
+		"dequeue calls that found less than a burst,\n      and "
+		"the mean descriptors per call (empty polls are cheap and "
+		"many:\n      these are call counts, not time)\n",
 		prog, MAX_ROUNDS);
 }
 
@@ -530,10 +536,14 @@ main(int argc, char **argv)
 			printf("%-6u %-5u %7.0f %10.2f %10.2f %7.3f\n", burst,
 			       r + 1, rtt, rate[0][r], rate[1][r], ratio[r]);
 			if (opt.verbose)
-				printf("#   short enq/deq calls: shmring "
-				       "%.1f%%/%.1f%%, rte_ring %.1f%%/%.1f%%\n",
+				printf("#   enq/deq calls short of a burst: "
+				       "shmring %.0f%%/%.0f%%, rte_ring "
+				       "%.0f%%/%.0f%%; descs per enq/deq call: "
+				       "shmring %.1f/%.1f, rte_ring %.1f/%.1f\n",
 				       res[0].prod_short, res[0].cons_short,
-				       res[1].prod_short, res[1].cons_short);
+				       res[1].prod_short, res[1].cons_short,
+				       res[0].prod_avg, res[0].cons_avg,
+				       res[1].prod_avg, res[1].cons_avg);
 			fflush(stdout);
 		}
 		ms = median(rate[0], opt.rounds);

@@ -19,6 +19,8 @@ BENCH=${BENCH:-"ring pmd switch"}
 RING_ROUNDS=${RING_ROUNDS:-7}
 RING_SECONDS=${RING_SECONDS:-1.5}
 RING_BURSTS=${RING_BURSTS:-32,8,128}
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"	# bench_wait_quiet
 RES=$BUILD/bench-results/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$RES" || exit 1
 rc=0
@@ -37,6 +39,8 @@ case " $BENCH " in *" ring "*)
 	echo
 	echo "## 1. ring benchmark: shmring vs rte_ring SP/SC (16-byte descriptors, lcores on cpu 0 and 1)"
 	if [ -x "$BUILD/bench/ring_bench" ]; then
+		bench_wait_quiet ||
+			echo "# warning: the box stayed busy for ${QUIET_WAIT}s; running anyway"
 		"$BUILD/bench/ring_bench" --lcores 0@0,1@1 --no-huge -m 64 \
 			--no-shconf --no-telemetry --no-pci \
 			--log-level=lib.eal:warning -- -r "$RING_ROUNDS" \
