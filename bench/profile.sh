@@ -74,10 +74,13 @@ for c in $PCASES; do
 		"$PERF" report -q -i "$pfx.$side.perf" --stdio --no-children \
 			-F overhead,dso --percent-limit 1 2> /dev/null |
 			grep -v '^$' | head -n 8
-		echo "# by symbol (stripped DSOs show addresses):"
+		echo "# by symbol (samples at bare addresses in stripped DSOs summed per DSO):"
 		"$PERF" report -q -i "$pfx.$side.perf" --stdio --no-children \
-			-F overhead,dso,sym --percent-limit 0.5 2> /dev/null |
-			grep -v '^$' | head -n "$TOP"
+			-F overhead,dso,sym 2> /dev/null | awk -v top="$TOP" '
+			NF >= 4 && $4 ~ /^0x[0-9a-f]+$/ { sub("%", "", $1); s[$2] += $1; next }
+			NF >= 4 && n < top { print; n++ }
+			END { for (d in s) printf "    %5.2f%%  %s  [.] (stripped: no symbols)\n", s[d], d }' |
+			sort -t% -k1 -rn | head -n "$TOP"
 	done
 done
 echo
