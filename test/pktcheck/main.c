@@ -8,6 +8,7 @@
  * docs/pktcheck.md.
  */
 
+#include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,8 +95,9 @@ pkc_rx_should_stop(struct pkc_run *run, uint64_t now)
 			return false;
 		if (ours >= run->tx_total)
 			return true;	/* everything sent came back */
+		/* now may predate tx_done_tsc (taken on another lcore) */
 		last = RTE_MAX(run->tx_done_tsc, r->last_tsc);
-		return now - last >= run->drain_tsc;
+		return now > last && now - last >= run->drain_tsc;
 	}
 	if (level >= 1)
 		return true;
@@ -188,7 +190,7 @@ pkc_collect(struct pkc_run *run, struct pkc_result *r)
 	memset(r, 0, sizeof(*r));
 	r->has_tx = run->has_tx;
 	r->has_rx = run->has_rx;
-	r->session = c->session;
+	r->session = run->has_tx ? c->session : 0;
 	r->duration_s = (double)(run->end_tsc - run->start_tsc) / run->hz;
 	if (run->has_tx) {
 		r->tx = s->tx;

@@ -70,6 +70,16 @@ pkc_pattern_equal(uint64_t seed, const uint8_t *p, uint32_t n, uint32_t pos)
 	uint64_t w;
 	uint32_t b, m;
 
+	uint64_t x;
+
+	/* word-aligned stretch: one 8-byte compare per pattern word */
+	if (pos % 8 == 0) {
+		for (; n >= 8; p += 8, pos += 8, n -= 8) {
+			memcpy(&x, p, 8);
+			if (x != pkc_pattern_word(seed, pos / 8))
+				return false;
+		}
+	}
 	while (n > 0) {
 		w = pkc_pattern_word(seed, pos / 8);
 		b = pos % 8;

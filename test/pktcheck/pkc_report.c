@@ -62,13 +62,15 @@ pkc_report_summary(const struct pkc_result *r)
 		" bad_payload=%" PRIu64 " flows=%" PRIu64
 		" unsent=%" PRIu64 " inj_drop=%" PRIu64 " inj_dup=%" PRIu64
 		" inj_corrupt=%" PRIu64 " inj_reorder=%" PRIu64
+		" rx_chained=%" PRIu64
 		" session=%" PRIu32 " duration_s=%.3f result=%s\n",
 		r->tx, c->rx, r->lost, c->reordered, c->duplicated,
 		c->corrupted, c->foreign, r->max_gap_ms, r->mpps,
 		r->tx_mpps, r->rx_mpps, r->rx_gbps,
 		c->stale, c->untracked, c->bad_len, c->bad_csum,
 		c->bad_payload, r->flows, r->unsent, r->inj_drop, r->inj_dup,
-		r->inj_corrupt, r->inj_reorder, r->session, r->duration_s,
+		r->inj_corrupt, r->inj_reorder, c->rx_chained, r->session,
+		r->duration_s,
 		r->pass ? "PASS" : "FAIL");
 	fflush(stdout);
 }
@@ -141,6 +143,7 @@ pkc_report_json(const char *path, const struct pkc_result *r,
 		"  \"generated\": %" PRIu64 ",\n  \"unsent\": %" PRIu64 ",\n"
 		"  \"alloc_fail\": %" PRIu64 ",\n"
 		"  \"rx\": %" PRIu64 ",\n  \"rx_bytes\": %" PRIu64 ",\n"
+		"  \"rx_chained\": %" PRIu64 ",\n"
 		"  \"lost\": %" PRIu64 ",\n  \"in_order\": %" PRIu64 ",\n"
 		"  \"reordered\": %" PRIu64 ",\n  \"duplicated\": %" PRIu64 ",\n"
 		"  \"stale\": %" PRIu64 ",\n  \"corrupted\": %" PRIu64 ",\n"
@@ -154,7 +157,7 @@ pkc_report_json(const char *path, const struct pkc_result *r,
 		"  \"rx_gbps\": %.6f,\n  \"duration_s\": %.3f,\n",
 		r->pass ? "pass" : "fail", r->session,
 		r->tx, r->tx_bytes, r->generated, r->unsent, r->alloc_fail,
-		c->rx, c->rx_bytes, r->lost, c->in_order, c->reordered,
+		c->rx, c->rx_bytes, c->rx_chained, r->lost, c->in_order, c->reordered,
 		c->duplicated, c->stale, c->corrupted, c->bad_len,
 		c->bad_csum, c->bad_payload, c->foreign, c->untracked,
 		r->inj_drop, r->inj_dup, r->inj_corrupt, r->inj_reorder,

@@ -144,17 +144,25 @@ st_crc_and_segments(struct st_ctx *st)
 static void
 st_in_order(struct st_ctx *st)
 {
-	static const uint16_t sizes[] = { 60, 61, 64, 127, 1518, 9000, 9216 };
-	unsigned int before = st->failures, i;
+	static const uint16_t sizes[] = {
+		60, 61, 64, 127, 1518, 129, 9000, 9216,
+	};
+	unsigned int before = st->failures, i, chains = 0;
 	struct pkc_verifier v;
 
 	st_verifier(st, &v, 16384, 16, false);
-	for (i = 0; i < RTE_DIM(sizes); i++)
+	for (i = 0; i < RTE_DIM(sizes); i++) {
+		/* odd ones from the small pool: chains when > 128 bytes */
+		if (i % 2 && sizes[i] > ST_SEG_ROOM)
+			chains++;
 		ST_EXPECT(st, "in-order class", st_feed(&v, st_frame(st,
 				i % 2 ? st->small : st->big, sizes[i],
 				ST_SESSION, ST_FLOW, i)), PKC_C_IN_ORDER);
+	}
 	ST_EXPECT(st, "rx", v.tot.rx, RTE_DIM(sizes));
 	ST_EXPECT(st, "in_order", v.tot.in_order, RTE_DIM(sizes));
+	ST_EXPECT(st, "rx_chained", v.tot.rx_chained, chains);
+	ST_EXPECT(st, "chains exercised", chains, 2);
 	ST_EXPECT(st, "lost", pkc_verifier_lost(&v), 0);
 	ST_EXPECT(st, "corrupted", v.tot.corrupted, 0);
 	ST_EXPECT(st, "flows", v.nb_flows, 1);

@@ -36,6 +36,7 @@ pkc_sender_init(struct pkc_sender *s, const struct pkc_conf *conf,
 	s->session = session;
 	s->live = live;
 	s->hz = rte_get_tsc_hz();
+	s->depth = RTE_MAX((double)conf->burst, conf->rate_pps / 100.0);
 	s->flows = calloc(conf->flows, sizeof(*s->flows));
 	s->q = calloc(s->nb_q, sizeof(*s->q));
 	s->scratch = malloc(PKC_FRAME_MAX);
@@ -258,9 +259,14 @@ pkc_sender_poll(struct pkc_sender *s, uint64_t now)
 	if (!s->gen_done && now >= s->pause_until) {
 		budget = c->burst;
 		if (c->rate_pps != 0) {
-			/* cap at one burst: no catch-up storm after a stall */
+			/*
+			 * Bucket depth: 10 ms of traffic (at least a burst).
+			 * Deep enough to make up for being descheduled on a
+			 * busy host, shallow enough that a long stall does not
+			 * turn into a line-rate storm.
+			 */
 			add = (double)(now - s->last_tsc) * c->rate_pps / s->hz;
-			s->tokens = RTE_MIN(s->tokens + add, (double)c->burst);
+			s->tokens = RTE_MIN(s->tokens + add, s->depth);
 			budget = RTE_MIN(budget, (uint32_t)s->tokens);
 		}
 		if (c->count != 0)

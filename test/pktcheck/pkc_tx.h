@@ -55,6 +55,7 @@ struct pkc_sender {
 	uint64_t held_seq;
 
 	double tokens;
+	double depth;		/* token bucket size */
 	uint64_t hz;
 	uint64_t last_tsc;
 	uint64_t start_tsc;

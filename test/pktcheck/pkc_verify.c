@@ -183,6 +183,8 @@ pkc_verifier_frame(struct pkc_verifier *v, const struct rte_mbuf *m)
 
 	t->rx++;
 	t->rx_bytes += m->pkt_len;
+	if (m->nb_segs > 1)
+		t->rx_chained++;
 	f = pkc_flow_lookup(v, fi.session, fi.flow, true);
 	if (f == NULL) {
 		t->untracked++;

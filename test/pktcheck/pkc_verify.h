@@ -32,6 +32,7 @@
 struct pkc_counters {
 	uint64_t rx;		/* valid frames, duplicates included */
 	uint64_t rx_bytes;
+	uint64_t rx_chained;	/* valid frames that were mbuf chains */
 	uint64_t in_order;
 	uint64_t reordered;	/* stale ones included */
 	uint64_t duplicated;
