@@ -1078,6 +1078,14 @@ ds_config_validate(struct ds_config *cfg, char *err, size_t err_len)
 
 		if (u->port_cfg.max_macs == 0)
 			u->port_cfg.max_macs = cfg->global.uplink_max_macs;
+		j = ds_config_guest(cfg, u->name);
+		if (j >= 0) {
+			/* port names are unique: telemetry keys, logs */
+			verr(cfg, u->line, err, err_len, "[uplink %s]: the name "
+			     "is also a guest's (line %d)", u->name,
+			     cfg->guests[j].line);
+			return -1;
+		}
 		if ((u->devargs[0] == '\0') == (u->port[0] == '\0')) {
 			verr(cfg, u->line, err, err_len, "[uplink %s]: give "
 			     "exactly one of devargs = (hot-plugged) or "

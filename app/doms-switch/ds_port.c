@@ -63,11 +63,14 @@ ds_port_collect(const struct ds_switch *sw, const struct ds_port *p,
 static void
 retire_counters(struct ds_switch *sw, struct ds_port *p)
 {
+	struct rte_eth_stats es;
 	struct ds_ctrs sum;
 	uint16_t w;
 	int d;
 
 	ds_port_collect(sw, p, &sum);
+	if (rte_eth_stats_get(p->port_id, &es) == 0)
+		sw->retired.pmd_tx_dropped += es.oerrors;
 	sw->retired.rx_pkts += sum.rx_pkts;
 	sw->retired.tx_pkts += sum.tx_pkts;
 	for (d = 0; d < DS_DROP_MAX; d++)

@@ -198,6 +198,7 @@ struct ds_worker {
 /* Counters of ports that left, so that totals survive a detach. */
 struct ds_retired {
 	uint64_t rx_pkts, tx_pkts, drop[DS_DROP_MAX];
+	uint64_t pmd_tx_dropped;
 };
 
 struct ds_switch {

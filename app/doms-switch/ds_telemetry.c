@@ -3,13 +3,14 @@
  */
 
 /*
- * Telemetry commands (usable with dpdk-telemetry.py -f <file-prefix>):
- *   /doms-switch/info          version, config, uptime, attach counters
- *   /doms-switch/ports[,NAME]  every port, or one in detail
- *   /doms-switch/fdb[,NAME]    MAC table, optionally one tenant or port
- *   /doms-switch/tenants       tenants, their vlan, ports and MAC count
- *   /doms-switch/drops         drop counters by reason: totals, per port
- *   /doms-switch/lcores        which lcore polls which (port, queue)
+ * Telemetry commands (usable with dpdk-telemetry.py -f <file-prefix>).
+ * DPDK 22.11 accepts only A-Z a-z 0-9 _ / in a command, hence doms_switch:
+ *   /doms_switch/info          version, config, uptime, attach counters
+ *   /doms_switch/ports[,NAME]  every port, or one in detail
+ *   /doms_switch/fdb[,NAME]    MAC table, optionally one tenant or port
+ *   /doms_switch/tenants       tenants, their vlan, ports and MAC count
+ *   /doms_switch/drops         drop counters by reason: totals, per port
+ *   /doms_switch/lcores        which lcore polls which (port, queue)
  * They run on EAL's telemetry thread and read state under sw->lock, so
  * they see a consistent set of ports.  Dict keys may only hold
  * A-Z a-z 0-9 _ /, which is why port and tenant names are limited to that.
@@ -85,6 +86,7 @@ static void
 port_summary(const struct ds_switch *sw, const struct ds_port *p,
 	     struct rte_tel_data *d, bool detail)
 {
+	struct rte_eth_stats es;
 	struct ds_ctrs c;
 	char buf[64];
 	int dr;
@@ -111,8 +113,18 @@ port_summary(const struct ds_switch *sw, const struct ds_port *p,
 	rte_tel_data_add_dict_u64(d, "drops", drops_total(&c));
 	rte_tel_data_add_dict_u64(d, "fdb_entries",
 				  sw->fdb.per_port[p->slot]);
+	/* what the PMD itself dropped: a PMD that never refuses a burst
+	 * (net_xenshm) counts a full peer ring here, not in tx_full */
+	memset(&es, 0, sizeof(es));
+	rte_eth_stats_get(p->port_id, &es);
+	rte_tel_data_add_dict_u64(d, "pmd_tx_dropped", es.oerrors);
 	if (!detail)
 		return;
+	rte_tel_data_add_dict_u64(d, "pmd_ipackets", es.ipackets);
+	rte_tel_data_add_dict_u64(d, "pmd_opackets", es.opackets);
+	rte_tel_data_add_dict_u64(d, "pmd_ierrors", es.ierrors);
+	rte_tel_data_add_dict_u64(d, "pmd_imissed", es.imissed);
+	rte_tel_data_add_dict_u64(d, "pmd_rx_nombuf", es.rx_nombuf);
 	rte_tel_data_add_dict_string(d, "devargs", p->devargs);
 	if (p->socket[0] != '\0')
 		rte_tel_data_add_dict_string(d, "socket", p->socket);
@@ -295,6 +307,8 @@ tel_drops(const char *cmd __rte_unused, const char *params __rte_unused,
 	struct ds_switch *sw = tel_sw;
 	struct rte_tel_data *tot, *ctl, *per;
 	uint64_t sum[DS_DROP_MAX] = { 0 }, learn_dropped = 0;
+	uint64_t pmd_tx_dropped;
+	struct rte_eth_stats es;
 	uint16_t s, w;
 	int dr;
 
@@ -311,6 +325,7 @@ tel_drops(const char *cmd __rte_unused, const char *params __rte_unused,
 	pthread_mutex_lock(&sw->lock);
 	for (dr = 0; dr < DS_DROP_MAX; dr++)
 		sum[dr] = sw->retired.drop[dr];
+	pmd_tx_dropped = sw->retired.pmd_tx_dropped;
 	for (s = 0; s < DS_MAX_PORTS; s++) {
 		const struct ds_port *p = sw->ports[s];
 		struct rte_tel_data *pc;
@@ -330,6 +345,12 @@ tel_drops(const char *cmd __rte_unused, const char *params __rte_unused,
 				rte_tel_data_add_dict_u64(pc,
 					ds_drop_names[dr], c.drop[dr]);
 		}
+		memset(&es, 0, sizeof(es));
+		if (rte_eth_stats_get(p->port_id, &es) == 0 &&
+		    es.oerrors != 0)
+			rte_tel_data_add_dict_u64(pc, "pmd_tx_dropped",
+						  es.oerrors);
+		pmd_tx_dropped += es.oerrors;
 		rte_tel_data_add_dict_container(per, p->name, pc, 0);
 	}
 	for (w = 0; w < sw->n_workers; w++)
@@ -348,6 +369,7 @@ tel_drops(const char *cmd __rte_unused, const char *params __rte_unused,
 	rte_tel_data_start_dict(tot);
 	for (dr = 0; dr < DS_DROP_MAX; dr++)
 		rte_tel_data_add_dict_u64(tot, ds_drop_names[dr], sum[dr]);
+	rte_tel_data_add_dict_u64(tot, "pmd_tx_dropped", pmd_tx_dropped);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_container(d, "total", tot, 0);
 	rte_tel_data_add_dict_container(d, "control", ctl, 0);
@@ -455,19 +477,19 @@ ds_telemetry_register(struct ds_switch *sw)
 		telemetry_cb fn;
 		const char *help;
 	} cmds[] = {
-		{ "/doms-switch/info", tel_info,
+		{ "/doms_switch/info", tel_info,
 		  "doms-switch version, config, uptime and totals." },
-		{ "/doms-switch/ports", tel_ports,
+		{ "/doms_switch/ports", tel_ports,
 		  "Ports with state and counters. Parameter: a port name "
 		  "for every detail of one port." },
-		{ "/doms-switch/fdb", tel_fdb,
+		{ "/doms_switch/fdb", tel_fdb,
 		  "MAC table (first 100 entries). Parameter: a tenant or "
 		  "port name to filter." },
-		{ "/doms-switch/tenants", tel_tenants,
+		{ "/doms_switch/tenants", tel_tenants,
 		  "Tenants: vlan, ports, MAC count." },
-		{ "/doms-switch/drops", tel_drops,
+		{ "/doms_switch/drops", tel_drops,
 		  "Dropped frames by reason: totals, control, per port." },
-		{ "/doms-switch/lcores", tel_lcores,
+		{ "/doms_switch/lcores", tel_lcores,
 		  "Worker lcores and the (port:queue) pairs each polls." },
 	};
 	size_t i;

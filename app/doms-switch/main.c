@@ -80,7 +80,7 @@ usage(FILE *out, const char *prg)
 "replace them entirely, e.g.\n"
 "  %s -c /etc/xenshm/doms-switch.conf -- -l 0,1 --file-prefix doms\n"
 "\n"
-"Telemetry (dpdk-telemetry.py -f <file-prefix>): /doms-switch/info, ports,\n"
+"Telemetry (dpdk-telemetry.py -f <file-prefix>): /doms_switch/info, ports,\n"
 "fdb, tenants, drops, lcores.  See docs/doms-switch.md.\n",
 		prg, DS_DEFAULT_CONFIG, prg);
 }
