@@ -37,7 +37,8 @@ extern "C" {
 
 #define SHMRING_MSG_MAGIC	0x43485358u	/* "XSHC" little-endian */
 #define SHMRING_MSG_SIZE	128u
-#define SHMRING_MSG_REASON_MAX	104u	/* bytes of REJECT text incl. NUL */
+/* Bytes of REJECT text, the terminating NUL included. */
+#define SHMRING_MSG_REASON_MAX	104u
 
 enum shmring_msg_type {
 	SHMRING_MSG_HELLO = 1,	/* DomS -> guest */

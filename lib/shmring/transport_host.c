@@ -43,13 +43,15 @@
 
 #define HOST_STEP_TIMEOUT_MS	1000	/* per send or receive */
 #define HOST_MAX_FDS		4	/* fds taken from one message */
-#define HOST_RECV_BUF		(2 * SHMRING_MSG_SIZE)	/* > 128: see size */
+/* Larger than a message, so that a longer one shows as such. */
+#define HOST_RECV_BUF		(2 * SHMRING_MSG_SIZE)
 #define HOST_BACKLOG		4
 #define HOST_EINTR_RETRIES	4
 #define HOST_REQUIRED_SEALS	(F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
 #define HOST_HUGE_PAGE		(2ull << 20)
 #ifndef MFD_HUGE_2MB
-#define MFD_HUGE_2MB		(21u << 26)	/* log2(2 MiB) << MFD_HUGE_SHIFT */
+/* log2(2 MiB) << MFD_HUGE_SHIFT */
+#define MFD_HUGE_2MB		(21u << 26)
 #endif
 
 /* recv_msg() result when nothing is there (timeout or MSG_DONTWAIT). */

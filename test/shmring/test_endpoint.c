@@ -78,6 +78,7 @@ struct guest_runner {
 	pthread_mutex_t lock;
 	atomic_int stop;
 	int n_up, n_down, n_rej;	/* under lock */
+	bool attached;
 	int last_err;
 	char last_why[SHMRING_WHY_MAX];
 };
@@ -98,6 +99,7 @@ guest_thread(void *arg)
 			g->n_down += ev == SHMRING_EV_PEER_DOWN;
 			g->n_rej += ev == SHMRING_EV_PEER_REJECTED;
 			g->last_err = shmring_guest_last_error(g->ep);
+			g->attached = shmring_guest_peer_attached(g->ep);
 			memcpy(g->last_why, why, sizeof(why));
 			pthread_mutex_unlock(&g->lock);
 		}
@@ -154,6 +156,18 @@ runner_last_err(struct guest_runner *g, char *why)
 		memcpy(why, g->last_why, SHMRING_WHY_MAX);
 	pthread_mutex_unlock(&g->lock);
 	return e;
+}
+
+/* The endpoint belongs to the poll thread: ask the runner instead. */
+static bool
+runner_attached(struct guest_runner *g)
+{
+	bool a;
+
+	pthread_mutex_lock(&g->lock);
+	a = g->attached;
+	pthread_mutex_unlock(&g->lock);
+	return a;
 }
 
 /* DomS: poll until something happens (or WAIT_MS pass). */
@@ -331,7 +345,7 @@ struct fake_guest {
 	size_t offer_len;
 	int fds[4];
 	int n_fds;
-	bool hang;			/* send nothing, wait for DomS to quit */
+	bool hang;			/* send nothing, let DomS quit */
 	bool hang_up;			/* close right after HELLO */
 	/* results */
 	bool hello_ok;
@@ -413,7 +427,8 @@ doms_vs_fake(struct fake_guest *f, const struct shmring_limits *lim,
 	struct shmring_endpoint_cfg cfg = host_cfg(path, SHMRING_UID_ANY);
 	struct shmring_doms_ep *d;
 	char why[SHMRING_WHY_MAX] = "";
-	int fds0 = tst_count_fds() - f->n_fds;	/* the fake closes its own */
+	/* The fake closes its own fds. */
+	int fds0 = tst_count_fds() - f->n_fds;
 	int ev;
 
 	fake_guest_start(f);
@@ -862,7 +877,7 @@ test_attach_detach(void)
 	CHECK_STR(why, "attached");
 	CHECK(shmring_doms_attached(d));
 	runner_wait(&r, &r.n_up, 1);
-	CHECK(shmring_guest_peer_attached(g));
+	CHECK(runner_attached(&r));
 
 	gi = shmring_guest_info(g);
 	di = shmring_doms_info(d);
@@ -902,7 +917,7 @@ test_attach_detach(void)
 	runner_wait(&r, &r.n_down, 1);
 	CHECK_RC(runner_last_err(&r, NULL), SHMRING_E_NO_PEER);
 	CHECK_EQ(gh->doms.live, SHMRING_SIDE_GONE);
-	CHECK(!shmring_guest_peer_attached(g));
+	CHECK(!runner_attached(&r));
 
 	/* And comes back: same region, new epochs, indices continue. */
 	CHECK_EQ(doms_poll_event(d, why), SHMRING_EV_PEER_UP);
@@ -973,7 +988,7 @@ test_second_doms(void)
 	/* The first is untouched: still attached, rings still work. */
 	CHECK_EQ(shmring_doms_poll(d1, why, sizeof(why)), SHMRING_EV_NONE);
 	CHECK(shmring_doms_attached(d1));
-	CHECK(shmring_guest_peer_attached(g));
+	CHECK(runner_attached(&r));
 	CHECK_RC(shmring_prod_init(&gp, shmring_guest_base(g),
 				   shmring_guest_info(g), 0), SHMRING_OK);
 	CHECK_RC(shmring_cons_init(&dc, shmring_doms_base(d1),
@@ -1024,7 +1039,7 @@ test_peer_uid(void)
 	runner_wait(&r, &r.n_rej, 1);
 	CHECK_RC(runner_last_err(&r, why), SHMRING_E_PEER_CRED);
 	CHECK_STR(why, "only uid");
-	CHECK(!shmring_guest_peer_attached(g));
+	CHECK(!runner_attached(&r));
 	shmring_doms_close(d);
 	runner_stop(&r);
 	shmring_guest_close(g);

@@ -36,9 +36,11 @@
 #include "tst.h"
 
 #define KILLS		8
-#define EARLY_KILLS	20	/* DomS killed at a random moment, attached or not */
+/* DomS killed at a random moment, attached or not. */
+#define EARLY_KILLS	20
 #define ECHO_BATCH	32	/* frames a DomS holds between rx and tx */
-#define STAGE_MIN	100000	/* echoed frames before each kill, + random */
+/* Echoed frames before each kill: STAGE_MIN + rand() % STAGE_RAND. */
+#define STAGE_MIN	100000
 #define STAGE_RAND	100000
 #define STALL_S		20
 #define POLL_EVERY	256

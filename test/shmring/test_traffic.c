@@ -43,7 +43,7 @@
 #endif
 #define BURST		32
 #define STALL_S		20
-#define POLL_EVERY	4096	/* loop iterations between endpoint polls */
+#define POLL_EVERY	4096	/* loop turns between endpoint polls */
 
 struct side {
 	const char *name;
