@@ -387,6 +387,25 @@ pkc_run(struct pkc_run *run)
 	run->end_tsc = rte_rdtsc();
 }
 
+/*
+ * Send-only: keep the port open for drain_ms after the last frame.  Closing
+ * it at once can take frames still in a shared ring (memif, xenshm) away
+ * before the peer read them, and the peer cannot tell that tail loss.
+ */
+static void
+pkc_linger(const struct pkc_run *run)
+{
+	uint32_t waited;
+
+	if (!run->has_tx || run->has_rx)
+		return;
+	for (waited = 0; waited < run->conf.drain_ms; waited += 10) {
+		if (pkc_stop_requested() >= 2)
+			break;
+		rte_delay_us_sleep(10 * 1000);
+	}
+}
+
 /* Split "EAL args -- app args" and parse the app part before EAL starts. */
 static int
 pkc_split_args(int argc, char **argv, struct pkc_conf *conf, int *eal_argc)
@@ -463,6 +482,7 @@ main(int argc, char **argv)
 	}
 
 	pkc_run(&run);
+	pkc_linger(&run);
 	pkc_collect(&run, &res);
 	pkc_verdict(&run.conf, &res);
 	pkc_report_summary(&res);
@@ -478,6 +498,7 @@ out:
 	if (run.has_rx)
 		pkc_receiver_free(&run.rx);
 	pkc_close_ports(&run);
+	rte_mempool_free(run.mp);
 	rte_eal_cleanup();
 	return status;
 }

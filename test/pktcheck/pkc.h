@@ -47,7 +47,7 @@ struct pkc_inject {
 struct pkc_conf {
 	int tx_port;			/* -1: no sender */
 	int rx_port;			/* -1: no receiver */
-	bool ring_pair;			/* create two crossed net_ring ports */
+	bool ring_pair;		/* two crossed net_ring ports */
 	bool selftest;
 	bool single_lcore;		/* never run rx on a worker lcore */
 
@@ -73,7 +73,7 @@ struct pkc_conf {
 	/* receiver */
 	uint32_t window;		/* seqs remembered per flow (pow2) */
 	uint32_t max_flows;
-	bool late_join;			/* loss counts from first seq seen */
+	bool late_join;		/* loss counted from first seq */
 	bool verify_payload;
 	uint32_t idle_timeout_ms;	/* 0: none */
 	uint32_t drain_ms;		/* same-process drain after tx ends */

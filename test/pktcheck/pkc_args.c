@@ -131,7 +131,8 @@ pkc_usage(const char *prgname, FILE *out)
 "  --no-payload-check     check CRC only, not the payload pattern\n"
 "  --idle-timeout MS      stop once traffic was seen and then stopped for MS\n"
 "                         (same process: drain time after sending)\n"
-"  --drain-ms MS          same process: wait for in-flight frames (500)\n"
+"  --drain-ms MS          wait for in-flight frames (default 500): same\n"
+"                         process, after sending; send-only, before closing\n"
 "  --link-wait MS         wait for link up before starting (default 3000)\n"
 "resources:\n"
 "  --mbuf-size N          mbuf data room incl. headroom (default %u);\n"
@@ -314,6 +315,11 @@ pkc_conf_check(struct pkc_conf *conf)
 					conf->sizes[i], min);
 			return -EINVAL;
 		}
+	}
+	if (conf->ring_pair && conf->txq != conf->rxq) {
+		/* ring i joins tx queue i to rx queue i */
+		PKC_LOG(ERR, "--ring-pair needs --txq equal to --rxq");
+		return -EINVAL;
 	}
 	if ((uint64_t)conf->flow_base + conf->flows > (1ull << 32)) {
 		PKC_LOG(ERR, "--flow-base + --flows exceeds 32-bit flow ids");

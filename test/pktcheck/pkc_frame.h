@@ -27,7 +27,8 @@
 
 #define PKC_MAGIC		0x58504b43u	/* "XPKC" */
 #define PKC_VERSION		1
-#define PKC_ETHERTYPE_DEFAULT	0x88b5		/* IEEE local experimental */
+/* IEEE 802 local experimental ethertype */
+#define PKC_ETHERTYPE_DEFAULT	0x88b5
 #define PKC_UDP_PORT		47000
 #define PKC_FRAME_MIN		60		/* without FCS */
 #define PKC_FRAME_MAX		9216
@@ -55,7 +56,7 @@ struct pkc_encap {
 /* What pkc_frame_check() found. */
 enum pkc_verdict {
 	PKC_V_OK,
-	PKC_V_FOREIGN,		/* not a pktcheck frame (no magic, not ours) */
+	PKC_V_FOREIGN,		/* not ours: other type or no magic */
 	PKC_V_BAD_LEN,		/* header or mbuf length inconsistent */
 	PKC_V_BAD_CSUM,		/* CRC32C mismatch */
 	PKC_V_BAD_PAYLOAD,	/* CRC fine but bytes differ from pattern */

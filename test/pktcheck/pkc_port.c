@@ -34,6 +34,21 @@ pkc_mempool_create(const struct pkc_conf *conf)
 	return mp;
 }
 
+/*
+ * Largest MTU ethdev will accept, mirroring its own check: max_mtu when
+ * the PMD sets one, else max_rx_pktlen minus Ethernet header and CRC.
+ */
+static uint32_t
+pkc_port_max_mtu(const struct rte_eth_dev_info *info)
+{
+	uint32_t from_len = 0;
+
+	if (info->max_rx_pktlen > RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN)
+		from_len = info->max_rx_pktlen - RTE_ETHER_HDR_LEN -
+				RTE_ETHER_CRC_LEN;
+	return RTE_MIN((uint32_t)info->max_mtu, from_len);
+}
+
 int
 pkc_port_setup(uint16_t port, bool use_rx, bool use_tx,
 		const struct pkc_conf *conf, struct rte_mempool *mp,
@@ -42,7 +57,7 @@ pkc_port_setup(uint16_t port, bool use_rx, bool use_tx,
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf pc;
 	uint16_t nb_rxq, nb_txq, nb_rxd = PKC_NB_DESC, nb_txd = PKC_NB_DESC;
-	uint32_t seg_room, mtu;
+	uint32_t seg_room, mtu, mtu_max;
 	int socket, ret;
 	uint16_t q;
 
@@ -71,13 +86,17 @@ pkc_port_setup(uint16_t port, bool use_rx, bool use_tx,
 	memset(&pc, 0, sizeof(pc));
 	if (max_frame > RTE_ETHER_MAX_LEN) {
 		mtu = max_frame - RTE_ETHER_HDR_LEN;
-		if (mtu > info.max_mtu) {
-			PKC_LOG(WARNING, "port %u: MTU %u above the maximum %u; "
-					"large frames may be dropped",
-					port, mtu, info.max_mtu);
-			mtu = info.max_mtu;
+		mtu_max = pkc_port_max_mtu(&info);
+		if (mtu > mtu_max) {
+			/* some PMDs (memif) still pass chained frames */
+			PKC_LOG(WARNING, "port %u (%s): MTU %u above the "
+					"device maximum %u, using that; larger "
+					"frames may be dropped", port,
+					info.driver_name, mtu, mtu_max);
+			mtu = mtu_max;
 		}
-		pc.rxmode.mtu = mtu;
+		if (mtu > RTE_ETHER_MTU)
+			pc.rxmode.mtu = mtu;
 	}
 	seg_room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
 	if (max_frame > seg_room) {
