@@ -102,6 +102,14 @@ shmring_guest_open(struct shmring_guest_ep **epp,
 int
 shmring_guest_poll(struct shmring_guest_ep *ep, char *why, size_t why_len)
 {
+	char local[SHMRING_WHY_MAX];
+
+	/* The sentence also goes to the peer in REJECT: always have one. */
+	if (why == NULL || why_len == 0) {
+		why = local;
+		why_len = sizeof(local);
+	}
+	why[0] = '\0';
 	return ep->ops->guest_poll(ep, why, why_len);
 }
 
@@ -182,6 +190,13 @@ shmring_doms_open(struct shmring_doms_ep **epp,
 int
 shmring_doms_poll(struct shmring_doms_ep *ep, char *why, size_t why_len)
 {
+	char local[SHMRING_WHY_MAX];
+
+	if (why == NULL || why_len == 0) {
+		why = local;
+		why_len = sizeof(local);
+	}
+	why[0] = '\0';
 	return ep->ops->doms_poll(ep, why, why_len);
 }
 

@@ -948,6 +948,7 @@ test_attach_detach(void)
 	CHECK_EQ(shmring_doms_poll(d, why, sizeof(why)), SHMRING_EV_NONE);
 	CHECK_RC(shmring_doms_last_error(d), SHMRING_E_NO_PEER);
 	CHECK_STR(why, "no guest listening");
+	CHECK_EQ(shmring_doms_poll(d, NULL, 0), SHMRING_EV_NONE);
 	shmring_doms_close(d);
 	CHECK_EQ(tst_count_fds(), fds0);
 }

@@ -313,13 +313,19 @@ alive(pid_t pid)
 
 /* Wait until *v >= want while traffic makes progress. */
 static bool
-wait_for(_Atomic uint64_t *v, uint64_t want, pid_t guest, const char *what)
+wait_for(_Atomic uint64_t *v, uint64_t want, pid_t guest, pid_t doms,
+	 const char *what)
 {
 	uint64_t mark = tst_now_ns(), seen = atomic_load(v), now;
 
 	while ((now = atomic_load(v)) < want) {
 		if (!alive(guest)) {
 			TST_FAIL("guest died while waiting for %s", what);
+			return false;
+		}
+		if (!alive(doms)) {
+			TST_FAIL("DomS died by itself while waiting for %s",
+				 what);
 			return false;
 		}
 		if (stalled(&mark, now != seen)) {
@@ -378,7 +384,7 @@ test_kill_doms(void)
 		/* Traffic must flow through this DomS, then it dies. */
 		target = atomic_load(&sh->guest_rx) + STAGE_MIN +
 			 (uint64_t)rand() % STAGE_RAND;
-		if (!wait_for(&sh->guest_rx, target, guest, "echoes"))
+		if (!wait_for(&sh->guest_rx, target, guest, doms, "echoes"))
 			goto out;
 		if (k == KILLS)
 			break;
@@ -464,7 +470,7 @@ test_kill_during_attach(void)
 			"DomS to attach after the early kills"))
 		goto out;
 	target = atomic_load(&sh->guest_rx) + STAGE_MIN;
-	if (!wait_for(&sh->guest_rx, target, guest, "echoes"))
+	if (!wait_for(&sh->guest_rx, target, guest, doms, "echoes"))
 		goto out;
 	atomic_store(&sh->stop, 1);
 	st = reap(guest);
