@@ -31,12 +31,10 @@
 
 #include "xenshm_common.h"
 
-#define DRV_NAME	"net_xenshm_guest"
 
 RTE_LOG_REGISTER_DEFAULT(guest_logtype, NOTICE);
 #define GUEST_LOG(level, fmt, ...)					\
-	rte_log(RTE_LOG_ ## level, guest_logtype, DRV_NAME ": " fmt "\n", \
-		##__VA_ARGS__)
+	rte_log(RTE_LOG_ ## level, guest_logtype, fmt "\n", ##__VA_ARGS__)
 
 #define KEY_PATH	"path"
 #define KEY_TRANSPORT	"transport"
@@ -340,7 +338,7 @@ guest_probe(struct rte_vdev_device *vdev)
 			  "(the region belongs to the primary)", name);
 		return -ENOTSUP;
 	}
-	GUEST_LOG(INFO, "probing %s '%s'", name,
+	GUEST_LOG(INFO, "%s: probing '%s'", name,
 		  rte_vdev_device_args(vdev) ? rte_vdev_device_args(vdev) : "");
 	rc = guest_parse(name, rte_vdev_device_args(vdev), &cfg, &pa, &mac,
 			 &have_mac);

@@ -9,6 +9,7 @@
 #                             PMDs staged under /opt/xenshm-test/pmds
 #   xt_testpmd ID CPU_MAIN CPU_FWD "EAL ARGS" "TESTPMD ARGS"
 #                             start an interactive testpmd fed by a fifo
+#                             (memory: $XT_MEM, default --no-huge -m 512)
 #   xt_cmd ID CMD...          send one command line
 #   xt_sync ID [TIMEOUT]      wait until every command sent so far ran
 #   xt_xstats ID PORT         "show port xstats PORT" into XS[name]=value
@@ -32,6 +33,8 @@ XT_DIR=
 XT_STAGE=
 XT_EXTRA_PIDS=()
 XT_CLEANUP_HOOKS=()
+# EAL memory options of the next xt_testpmd (no hugepages needed)
+XT_MEM="--no-huge -m 512"
 
 xt_log() { echo "[$(date +%T.%3N)] $XT_NAME: $*"; }
 
@@ -45,9 +48,6 @@ xt_now_ms() { date +%s%3N; }
 xt_cleanup() {
 	local rc=$? id pid h
 	trap - EXIT
-	for h in "${XT_CLEANUP_HOOKS[@]}"; do
-		$h || true
-	done
 	for id in "${!XT_PID[@]}"; do
 		pid=${XT_PID[$id]}
 		if kill -0 "$pid" 2>/dev/null; then
@@ -61,6 +61,10 @@ xt_cleanup() {
 			kill -9 "$pid" 2>/dev/null
 			wait "$pid" 2>/dev/null
 		fi
+	done
+	# hooks after the processes are gone (mounts they used, services)
+	for h in "${XT_CLEANUP_HOOKS[@]}"; do
+		$h || true
 	done
 	[ -n "$XT_STAGE" ] && rm -rf "$XT_STAGE"
 	if [ -n "$XT_DIR" ]; then
@@ -111,7 +115,7 @@ xt_testpmd() {
 	rm -f "$fifo"
 	mkfifo "$fifo"
 	# shellcheck disable=SC2086
-	stdbuf -oL -eL "$XT_TESTPMD" --lcores "0@$cm,1@$cf" --no-huge -m 512 \
+	stdbuf -oL -eL "$XT_TESTPMD" --lcores "0@$cm,1@$cf" $XT_MEM \
 		--no-pci --file-prefix "${XT_PREFIX[$id]}" $XT_LOGLEVEL $eal \
 		-- -i --port-topology=loop $app \
 		<"$fifo" >>"${XT_LOG[$id]}" 2>&1 &

@@ -37,12 +37,10 @@
 
 #include "xenshm_common.h"
 
-#define DRV_NAME	"net_xenshm"
 
 RTE_LOG_REGISTER_DEFAULT(doms_logtype, NOTICE);
 #define DOMS_LOG(level, fmt, ...)					\
-	rte_log(RTE_LOG_ ## level, doms_logtype, DRV_NAME ": " fmt "\n", \
-		##__VA_ARGS__)
+	rte_log(RTE_LOG_ ## level, doms_logtype, fmt "\n", ##__VA_ARGS__)
 
 #define KEY_PATH		"path"
 #define KEY_TRANSPORT		"transport"
@@ -443,7 +441,7 @@ doms_probe(struct rte_vdev_device *vdev)
 			 "(the mapping belongs to the primary)", name);
 		return -ENOTSUP;
 	}
-	DOMS_LOG(INFO, "probing %s '%s'", name,
+	DOMS_LOG(INFO, "%s: probing '%s'", name,
 		 rte_vdev_device_args(vdev) ? rte_vdev_device_args(vdev) : "");
 	rc = doms_parse(name, rte_vdev_device_args(vdev), &cfg, &lim,
 			&backoff_max, &mac, &have_mac);

@@ -1,0 +1,175 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The xenshm authors
+#
+# control.sh: everything around the data path, with Debian's dpdk-testpmd.
+#   1. devargs: each bad value fails the probe with a message naming it
+#   2. hot-plug: "port attach" / "port detach" (rte_dev_probe/remove) on
+#      both sides, the other side follows (link down, reconnect), and a
+#      re-attached guest gets traffic again
+#   3. MTU: the guest refuses more than its region carries
+#   4. telemetry: /ethdev/xstats over the DPDK telemetry socket lists the
+#      driver's xstats
+#   5. a secondary process is refused with a clear message (needs 2 MB
+#      hugepages: the test reserves 64 and gives them back; without them
+#      this one check is reported as not run)
+
+. "${XENSHM_TEST_LIB:-$(dirname "$0")/../lib}/xenshm-test.sh"
+xt_init control
+SOCK=$XT_DIR/g0.sock
+
+# --- 1. devargs -------------------------------------------------------
+probe_fails() { # "vdev" "expected message"
+	local vdev=$1 msg=$2 so=$GUEST_SO out
+	case $vdev in net_xenshm[0-9]*) so=$DOMS_SO ;; esac
+	out=$(timeout 30 "$XT_TESTPMD" --lcores 0@0,1@1 --no-huge -m 128 \
+		--no-pci --file-prefix "xt$$_pf" -d "$so" --vdev "$vdev" -- -i \
+		--total-num-mbufs=1024 </dev/null 2>&1)
+	rm -rf "/var/run/dpdk/xt$$_pf"
+	echo "$out" | grep -q "No probed ethernet devices" ||
+		xt_fail "probe of '$vdev' succeeded"
+	echo "$out" | grep -qF -- "$msg" || {
+		echo "$out" | tail -8
+		xt_fail "'$vdev': no message '$msg'"
+	}
+	xt_log "ok: '$vdev' refused: $(echo "$out" | grep -F -- "$msg" | head -1)"
+}
+probe_fails "net_xenshm_guest0,path=$SOCK,foo=1" "unknown devarg 'foo'"
+probe_fails "net_xenshm_guest0,path=$SOCK,ring-size=1000" "ring size 1000 is not a power of two"
+probe_fails "net_xenshm_guest0,path=$SOCK,queues=0" "invalid queues=0"
+probe_fails "net_xenshm_guest0,path=$SOCK,queues=17" "invalid queues=17"
+probe_fails "net_xenshm_guest0,path=$SOCK,mtu=9000,slot-size=100" "invalid slot-size=100"
+probe_fails "net_xenshm_guest0,path=$SOCK,mac=zz:00" "invalid mac=zz:00"
+probe_fails "net_xenshm_guest0,queues=2" "transport=host needs path=<socket>"
+probe_fails "net_xenshm_guest0,path=$SOCK,backend=1" "backend= and devid= are for transport=xen"
+probe_fails "net_xenshm_guest0,path=$SOCK,queues=2,queues=3" "devarg 'queues' given twice"
+probe_fails "net_xenshm0,path=$SOCK,transport=tcp" "invalid transport=tcp"
+probe_fails "net_xenshm0,path=$SOCK,max-mtu=20000" "invalid max-mtu=20000"
+probe_fails "net_xenshm0,path=$SOCK,domid=3" "domid= and devid= are for transport=xen"
+probe_fails "net_xenshm0,path=$SOCK,reconnect-max-ms=x" "invalid reconnect-max-ms=x"
+
+# --- 2. hot-plug ------------------------------------------------------
+ARGS="--nb-cores=1 --total-num-mbufs=8192"
+xt_testpmd G 0 1 "-d $GUEST_SO" "$ARGS --forward-mode=txonly"
+xt_testpmd D 1 0 "-d $DOMS_SO" "$ARGS --forward-mode=rxonly"
+xt_sync G 30
+xt_sync D 30
+xt_run G "port attach net_xenshm_guest0,path=$SOCK"
+grep -q "Port 0 is attached" "$XT_DIR/G.out" || xt_fail "guest port attach"
+xt_run D "port attach net_xenshm0,path=$SOCK"
+grep -q "Port 0 is attached" "$XT_DIR/D.out" || xt_fail "DomS port attach"
+xt_run G "port start 0"
+xt_run D "port start 0"
+xt_wait_link G 0 up 10
+xt_wait_link D 0 up 10
+xt_log "ok: hot-plugged ports linked"
+xt_cmd D start
+xt_cmd G start
+sleep 0.5
+xt_cmd G stop
+xt_sync G
+sleep 0.3
+xt_xstats D 0
+first=${XS[rx_good_packets]}
+xt_check "traffic over hot-plugged ports" "$first" -gt 1000
+
+# guest port detached: DomS sees it go and comes back when it returns
+# (stopped, not closed: rte_dev_remove -> the driver's remove closes it)
+xt_run G "port stop 0"
+xt_run G "port detach 0"
+grep -q "is detached" "$XT_DIR/G.out" ||
+	{ cat "$XT_DIR/G.out"; xt_fail "guest port detach"; }
+[ ! -e "$SOCK" ] || xt_fail "guest socket $SOCK left behind after detach"
+xt_wait_link D 0 down 5
+xt_log "ok: guest detached, DomS link down, socket removed"
+xt_run G "port attach net_xenshm_guest0,path=$SOCK"
+xt_run G "port start 0"
+xt_wait_link G 0 up 10
+xt_wait_link D 0 up 10
+xt_cmd G start
+sleep 0.5
+xt_cmd G stop
+xt_sync G
+sleep 0.3
+xt_xstats D 0
+xt_check "DomS reconnected by itself" "${XS[reconnects]}" -eq 1
+xt_check "traffic after re-attach" "${XS[rx_good_packets]}" -gt "$first"
+xt_check_clean D 0
+
+# DomS port detached: the guest sees DomS go
+xt_cmd D stop
+# (closed by the application first, then the device removed)
+xt_run D "port stop 0"
+xt_run D "port close 0"
+xt_run D "device detach net_xenshm0"
+grep -q "is detached" "$XT_DIR/D.out" ||
+	{ cat "$XT_DIR/D.out"; xt_fail "DomS device detach"; }
+xt_wait_link G 0 down 5
+xt_log "ok: DomS detached, guest link down"
+
+# --- 3. MTU -----------------------------------------------------------
+xt_run G "port stop 0"
+xt_run G "port config mtu 0 1600"
+xt_run G "show port info 0"
+grep -q "^MTU: 1500" "$XT_DIR/G.out" || xt_fail "guest accepted MTU 1600 > region MTU 1500"
+xt_run G "port config mtu 0 1000"
+xt_run G "show port info 0"
+grep -q "^MTU: 1000" "$XT_DIR/G.out" || xt_fail "guest refused MTU 1000"
+xt_log "ok: guest MTU 1600 refused (region MTU 1500), 1000 accepted"
+
+# --- 4. telemetry -----------------------------------------------------
+TSOCK=/var/run/dpdk/${XT_PREFIX[G]}/dpdk_telemetry.v2
+[ -S "$TSOCK" ] || xt_fail "no telemetry socket $TSOCK"
+names=$(python3 - "$TSOCK" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+s.recv(4096)
+s.send(b"/ethdev/xstats,0")
+d = json.loads(s.recv(1 << 20).decode())
+print(" ".join(sorted(d["/ethdev/xstats"].keys())))
+PY
+) || xt_fail "telemetry query failed"
+for n in tx_ring_full_drops tx_link_down_drops reconnects port_disabled \
+		err_desc_out_of_bounds err_ring_prod_ahead rx_q0_nombuf \
+		tx_q0_ring_full_drops; do
+	[[ " $names " == *" $n "* ]] || xt_fail "telemetry lacks xstat $n"
+done
+xt_log "ok: telemetry /ethdev/xstats,0 lists $(echo "$names" | wc -w) xstats incl. the driver's"
+
+# --- 5. secondary process ---------------------------------------------
+xt_quit G
+xt_quit D
+HUGE_BEFORE=
+HUGE_MNT=$XT_DIR/huge
+huge_restore() {
+	mountpoint -q "$HUGE_MNT" && umount "$HUGE_MNT"
+	[ -n "$HUGE_BEFORE" ] && echo "$HUGE_BEFORE" >/proc/sys/vm/nr_hugepages
+	return 0
+}
+XT_CLEANUP_HOOKS+=(huge_restore)
+HUGE_BEFORE=$(cat /proc/sys/vm/nr_hugepages)
+echo $((HUGE_BEFORE + 64)) >/proc/sys/vm/nr_hugepages 2>/dev/null
+free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+if [ "$free" -ge 64 ] && mkdir -p "$HUGE_MNT" &&
+   mount -t hugetlbfs -o pagesize=2M nodev "$HUGE_MNT"; then
+	# a primary on hugepages (a secondary cannot share --no-huge memory)
+	XT_MEM="--huge-dir $HUGE_MNT -m 64"
+	xt_testpmd P 0 1 "-d $GUEST_SO --vdev net_xenshm_guest0,path=$XT_DIR/p.sock" \
+		"--total-num-mbufs=2048"
+	xt_sync P 30
+	out=$(timeout 30 "$XT_TESTPMD" --lcores 0@0,1@1 --proc-type=secondary \
+		--huge-dir "$HUGE_MNT" --no-pci --file-prefix "${XT_PREFIX[P]}" \
+		-d "$GUEST_SO" -- -i </dev/null 2>&1)
+	echo "$out" | grep -q "secondary processes are not supported" || {
+		echo "$out" | tail -10
+		xt_fail "secondary process not refused with a message"
+	}
+	xt_log "ok: secondary refused: $(echo "$out" |
+		grep "secondary processes are not supported" | head -1)"
+	xt_sync P
+	xt_quit P
+else
+	xt_log "NOT RUN: secondary-process check ($free free 2 MB hugepages)"
+fi
+xt_log "PASS"
