@@ -173,7 +173,11 @@ reap() {
 j() {
 	python3 -c '
 import json, sys
-d = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+text = open(sys.argv[1]).read().strip()
+try:
+    d = json.loads(text)
+except ValueError:
+    d = json.loads(text.splitlines()[-1])
 print(eval(sys.argv[2]))
 ' "$1" "$2" 2>/dev/null || echo "?"
 }
