@@ -471,6 +471,7 @@ ds_worker_main(void *arg)
 	struct ds_worker *w = sw->workers[sw->worker_of_lcore[lcore]];
 	struct rte_mbuf *pkts[DS_BURST_MAX];
 	uint16_t burst = sw->burst;
+	uint64_t last = rte_rdtsc(), max_gap = 0;
 
 	rte_rcu_qsbr_thread_online(sw->qs, w->idx);
 	while (!atomic_load_explicit(&sw->quit, memory_order_relaxed)) {
@@ -481,6 +482,15 @@ ds_worker_main(void *arg)
 		uint32_t np = t->poll_off[w->idx + 1] - t->poll_off[w->idx];
 		uint64_t now = rte_rdtsc();
 		uint32_t i, busy = 0;
+
+		/* a stalled worker (preempted, or waiting on something it
+		 * must never wait on) shows here: /doms_switch/lcores */
+		if (now - last > max_gap) {
+			max_gap = now - last;
+			atomic_store_explicit(&w->max_gap_tsc, max_gap,
+					      memory_order_relaxed);
+		}
+		last = now;
 
 		for (i = 0; i < np; i++) {
 			struct ds_port *in = t->ports[p[i].slot];

@@ -192,6 +192,7 @@ struct ds_worker {
 	_Atomic uint64_t loops;
 	_Atomic uint64_t busy_loops;
 	_Atomic uint64_t learn_dropped;	/* learn ring full */
+	_Atomic uint64_t max_gap_tsc;	/* longest time between two loops */
 	_Atomic uint64_t table_version;	/* last table this worker used */
 } __rte_cache_aligned;
 

@@ -417,6 +417,10 @@ tel_lcores(const char *cmd __rte_unused, const char *params __rte_unused,
 				&wk->loops, memory_order_relaxed));
 		rte_tel_data_add_dict_u64(c, "busy_loops", atomic_load_explicit(
 				&wk->busy_loops, memory_order_relaxed));
+		rte_tel_data_add_dict_u64(c, "max_loop_gap_us",
+			atomic_load_explicit(&wk->max_gap_tsc,
+					     memory_order_relaxed) * 1000000 /
+			sw->hz);
 		rte_tel_data_add_dict_u64(c, "table_version",
 			atomic_load_explicit(&wk->table_version,
 					     memory_order_relaxed));
