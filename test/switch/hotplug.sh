@@ -37,28 +37,30 @@ GUEST_DEVARGS=",ring-size=8192"
 pktcheck_guest c $MC --rx-port 0 --duration 60 --idle-timeout 3000
 wait_for 30 "port c up" port_up c || die "port c not up"
 pktcheck_guest b $MB --tx-port 0 --src-mac $MB --dst-mac $MC --rate 5000 \
-	--duration 12 --link-wait 10000
+	--duration 100 --link-wait 10000
 wait_for 30 "port b up" port_up b || die "port b not up"
 sleep 1
 GUEST_DEVARGS=
 
 # a configured guest comes, talks, goes
 att0=$(tel_get /doms_switch/info "d['attaches']")
-guest a $MA --recv 2000 --pps 1000 \
+guest a $MA --recv 60000 --until "$RUN/stop.a" --pps 1000 \
 	--send "tag=a_bc,src=$MA,dst=$BC,count=20"
 wait_for 30 "port a attached" port_up a || fail "a not attached"
 expect "a is polled by a worker" \
 	"$(tel_get /doms_switch/lcores "any(p.startswith('a:') for w in d.values() if isinstance(w, dict) for p in w['polls'])")" = True
+touch "$RUN/stop.a"
 reap a 30
 wait_for 15 "port a detached" port_absent a || fail "a not detached"
 
 # a guest without a section: default-tenant
-guest dyn $MY --recv 2000
+guest dyn $MY --recv 60000 --until "$RUN/stop.dyn"
 wait_for 30 "port dyn attached" port_up dyn || fail "dyn not attached"
 expect "dyn is in the default tenant" \
 	"$(tel_get /doms_switch/ports,dyn "d['tenant']")" = red
 expect "dyn came from guest-dir" \
 	"$(tel_get /doms_switch/ports,dyn "d['origin']")" = guest-dir
+touch "$RUN/stop.dyn"
 reap dyn 30
 wait_for 15 "port dyn detached" port_absent dyn || fail "dyn not detached"
 
@@ -76,6 +78,8 @@ expect "detaches (a, dyn)" "$det" -eq 2
 expect "b and c stayed attached" \
 	"$(tel_get /doms_switch/ports "sorted(d.keys())")" = '["b", "c"]'
 
+# end the stream: SIGINT makes the checker stop sending and report
+kill -INT "$GPID_b"
 log "worker's longest loop gap: $(tel_get /doms_switch/lcores "max(w['max_loop_gap_us'] for w in d.values() if isinstance(w, dict))") us"
 reap b 60
 reap c 60

@@ -138,14 +138,16 @@ done
 # loaded CPU and may sleep for a while; loss is not what is tested here)
 rm -f "$U"
 GUEST_DEVARGS=",ring-size=8192"
-pktcheck_guest b $MB --rx-port 0 --duration 12 --idle-timeout 3000 --late-join
-pktcheck_guest c $MC --rx-port 0 --duration 12 --idle-timeout 3000
+pktcheck_guest b $MB --rx-port 0 --duration 120 --late-join
+pktcheck_guest c $MC --rx-port 0 --duration 120
 for p in b c; do
 	wait_for 30 "port $p up (pktcheck)" port_up $p || die "port $p not up"
 done
 pktcheck_guest a $MA --tx-port 0 --src-mac $MA --dst-mac $MC --rate 3000 \
 	--duration 2 --link-wait 10000
 reap a 30
+sleep 1
+kill -INT "$GPID_b" "$GPID_c"	# receivers: report and exit
 reap b 30
 reap c 30
 log "pktcheck a: $(tail -1 "$RUN/a.log")"
