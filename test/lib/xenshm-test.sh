@@ -218,9 +218,40 @@ xt_quit() {
 	unset "XT_PID[$id]"
 }
 
+# Print the ring indices and side lines of every region a process has
+# open (host transport memfds), for failure reports.
+xt_dump_rings() {
+	local pid=$1 fd
+	for fd in /proc/"$pid"/fd/*; do
+		[[ $(readlink "$fd" 2>/dev/null) == /memfd:xenshm-region* ]] || continue
+		python3 - "$fd" <<'PY' || true
+import mmap, struct, sys
+with open(sys.argv[1], "rb") as f:
+    m = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    magic, ver, feat, hsz, rsize, nqp, _, rs, ss, mtu, ro, st = \
+        struct.unpack_from("<IIIIQHHIIIII", m, 0)
+    gl, ge = struct.unpack_from("<B3xI", m, 128)
+    dl, de = struct.unpack_from("<B3xI", m, 192)
+    print("  region %s: n_qp=%d ring=%d slot=%d mtu=%d guest live=%d "
+          "epoch=%d doms live=%d epoch=%d" % (sys.argv[1], nqp, rs, ss, mtu,
+                                             gl, ge, dl, de))
+    for r in range(2 * nqp):
+        p, = struct.unpack_from("<I", m, ro + r * st)
+        c, = struct.unpack_from("<I", m, ro + r * st + 64)
+        print("    ring %d (%s q%d): prod=%d cons=%d in ring=%d" %
+              (r, "g2d" if r % 2 == 0 else "d2g", r // 2, p, c,
+               (p - c) & 0xffffffff))
+PY
+	done
+}
+
 xt_fail() {
 	local id
 	echo "FAIL: $XT_NAME: $*"
+	for id in "${!XT_PID[@]}"; do
+		kill -0 "${XT_PID[$id]}" 2>/dev/null &&
+			xt_dump_rings "${XT_PID[$id]}" | sed "s/^/$id:/"
+	done
 	for id in "${!XT_LOG[@]}"; do
 		echo "----- last lines of $id (${XT_LOG[$id]})"
 		tail -n 40 "${XT_LOG[$id]}" 2>/dev/null

@@ -71,7 +71,7 @@ xt_sync G
 sleep 0.3
 xt_xstats D 0
 first=${XS[rx_good_packets]}
-xt_check "traffic over hot-plugged ports" "$first" -gt 1000
+xt_check "traffic over hot-plugged ports" "$first" -gt 0
 
 # guest port detached: DomS sees it go and comes back when it returns
 # (stopped, not closed: rte_dev_remove -> the driver's remove closes it)
