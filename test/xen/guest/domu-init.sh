@@ -1,0 +1,98 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The xenshm authors
+#
+# PID 1 of every test domU (DomS and guests share one initramfs).  The
+# kernel command line picks the role:
+#   xsrole=<role> [xsguest=<domid>] [xsg1=<domid> xsg2=<domid>] [xsopt=...]
+# The role's program runs in the background until Dom0 writes
+# data/xenshm-stop in this domain's xenstore directory (or the program
+# ends); then it gets SIGINT, and its exit code and last lines are
+# printed.  Everything goes to hvc0, which Dom0's xenconsoled logs.
+/bin/busybox --install -s /bin
+export PATH=/bin:/usr/bin:/usr/local/bin:/sbin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mkdir -p /dev/shm /run /tmp /var/run /mnt/huge
+mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+
+ut() { cut -d' ' -f1 /proc/uptime; }
+say() { echo "XS-DOMU t=$(ut) $*"; }
+
+role=none; guest=; g1=; g2=; opt=
+for a in $(cat /proc/cmdline); do
+	case $a in
+	xsrole=*) role=${a#xsrole=} ;;
+	xsguest=*) guest=${a#xsguest=} ;;
+	xsg1=*) g1=${a#xsg1=} ;;
+	xsg2=*) g2=${a#xsg2=} ;;
+	xsopt=*) opt=${a#xsopt=} ;;
+	esac
+done
+say "up role=$role $(grep MemTotal /proc/meminfo | tr -s ' ')"
+
+# Xen user-space devices.  gntalloc's default limit (1024 grants) is
+# below one default region (~1030 pages), and moving a region to a new
+# DomS holds old and new grants at once: allow plenty.
+for m in $(cat /mods/order); do
+	case $m in
+	xen-gntalloc.ko) insmod /mods/$m limit=65536 ;;
+	*) insmod /mods/$m ;;
+	esac || say "insmod $m failed"
+done
+mount -t xenfs xenfs /proc/xen 2>/dev/null
+for d in gntalloc gntdev evtchn xenbus; do
+	[ -e /dev/xen/$d ] || say "MISSING /dev/xen/$d"
+done
+domid=$(xenstore-read domid 2>/dev/null)
+say "domid=$domid"
+
+# DPDK in a small domU: no hugepages (--no-huge), plugins from a
+# root-owned directory (EAL refuses world-writable parents).
+EAL_COMMON="--no-huge -m 192 --no-pci --in-memory --log-level=pmd.net.xenshm*:info"
+PMDS=/opt/xenshm/pmds
+
+case $role in
+xchk-guest)
+	set -- /usr/local/bin/xenshm-xen-check guest 0 any ;;
+xchk-doms)
+	case ,$opt, in *,corrupt,*) export XENSHM_XCHK_CORRUPT=1 ;; esac
+	set -- /usr/local/bin/xenshm-xen-check doms "$guest" 0 ;;
+idle)
+	set -- /bin/sleep 100000 ;;
+*)
+	say "unknown role '$role'"
+	set -- /bin/true ;;
+esac
+
+say "exec: $*"
+"$@" > /tmp/role.log 2>&1 &
+pid=$!
+say "role pid=$pid"
+# Stream the program's output to the console as it comes.
+tail -f /tmp/role.log &
+tailpid=$!
+while kill -0 $pid 2>/dev/null; do
+	if [ "$(xenstore-read data/xenshm-stop 2>/dev/null)" = 1 ]; then
+		say "stop requested by Dom0"
+		kill -INT $pid
+		i=0
+		while kill -0 $pid 2>/dev/null && [ $i -lt 100 ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+		kill -9 $pid 2>/dev/null
+		break
+	fi
+	sleep 1
+done
+wait $pid
+rc=$?
+sleep 1
+kill $tailpid 2>/dev/null
+say "role exit rc=$rc pid=$pid"
+xenstore-write data/xenshm-rc "$rc" 2>/dev/null
+sync
+poweroff -f

@@ -1,0 +1,245 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The xenshm authors
+#
+# The real-Xen scenario, run in Dom0 by dom0-init.sh.  Dom0 only creates
+# and destroys domains and writes xenstore (xl, xenshm-ctl): every packet
+# goes between the guests and DomS through granted pages.
+#
+# Phases (XS_PHASES, default "xchk pmd"):
+#   xchk  the transport alone: guest1 runs xenshm-xen-check guest, DomS
+#         echoes; DomS is destroyed and created again while guest1 runs.
+#   pmd   DPDK: DomS runs testpmd with two net_xenshm ports, guest1 sends
+#         with net_xenshm_guest, guest2 receives and checks; DomS is
+#         destroyed and created again while both guests keep running.
+# Each stage has a time limit; a stage that misses it fails the test.
+# XS_BREAK=corrupt|devid breaks the data path on purpose (must FAIL).
+set -u
+export PATH=/xenshm/bin:$PATH
+R=/xenshm/results
+CON=/var/log/xen/console
+PHASES=$(echo "${XS_PHASES:-xchk,pmd}" | tr "+," "  ")
+BREAK=${XS_BREAK:-none}
+VERDICT=$R/scenario-verdict.txt
+STAGE=init
+STAGE_T0=0
+declare -A DOMID
+
+now() { cut -d' ' -f1 /proc/uptime; }
+# Arithmetic on seconds with awk (the Dom0 image has no bc).
+since() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.1f", a - b }'; }
+diff_s() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a - b }'; }
+gt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }
+say() { echo "XS t=$(now) $*"; }
+
+stage() {
+	STAGE=$1
+	STAGE_T0=$(now)
+	say "STAGE $STAGE: $2"
+}
+stage_done() {
+	local d
+	d=$(since "$STAGE_T0")
+	printf 'XS-STAGE-TIME %-28s %6.1f s\n' "$STAGE" "$d"
+	printf '%-28s %6.1f s\n' "$STAGE" "$d" >> $R/stage-times.txt
+}
+con() { tr -d '\r' < "$CON/guest-$1.log" 2>/dev/null; }
+dump() {
+	local n
+	for n in "$@"; do
+		echo "----- console of $n (last 60 lines) -----"
+		con "$n" | tail -n 60
+	done
+	echo "----- xenstore xenshm -----"
+	xenstore-ls -f /local/domain 2>/dev/null | grep -E 'xenshm' | head -n 80
+	xenshm-ctl list 2>&1
+}
+fail() {
+	say "FAIL in stage $STAGE: $*"
+	echo "stage $STAGE: $*" >> $VERDICT
+	dump guest1 guest2 doms
+	xl list
+	exit 1
+}
+
+# wait_log NAME REGEX SECONDS [MIN_COUNT]: wait until the console of NAME
+# has at least MIN_COUNT (default 1) lines matching REGEX.
+wait_log() {
+	local n=$1 re=$2 lim=$3 want=${4:-1} t0
+	t0=$(now)
+	while [ "$(con "$n" | grep -cE -- "$re")" -lt "$want" ]; do
+		if gt "$(since "$t0")" "$lim"; then
+			return 1
+		fi
+		xl domid "$n" >/dev/null 2>&1 || { sleep 1; con "$n" |
+			grep -qE -- "$re" && return 0; return 2; }
+		sleep 0.5
+	done
+	return 0
+}
+count_log() { con "$1" | grep -cE -- "$2"; }
+# Last value of key=N on the last line of NAME's console matching REGEX.
+last_val() {
+	con "$1" | grep -E -- "$2" | tail -n1 | tr ' ' '\n' |
+		sed -n "s/^$3=\([0-9]*\).*/\1/p" | tail -n1
+}
+
+mkcfg() { # TEMPLATE NAME ROLE ARGS
+	sed -e "s|@NAME@|$2|" -e "s|@ROLE@|$3|" -e "s|@ARGS@|$4|" \
+		/xenshm/$1.cfg.in > /tmp/$2.cfg
+}
+create() { # NAME
+	xl -vv create /tmp/$1.cfg > $R/xl-create-$1.log 2>&1 ||
+		{ grep -E 'error|panic|XZ|decompress|memory' \
+			$R/xl-create-$1.log | tail -n 30; free -m;
+		  dmesg | tail -n 20; fail "xl create $1"; }
+	DOMID[$1]=$(xl domid "$1")
+	say "created $1 domid=${DOMID[$1]}"
+}
+stop_role() { # NAME: ask the domain's program to finish (SIGINT)
+	xenstore-write /local/domain/${DOMID[$1]}/data/xenshm-stop 1
+}
+gone() { ! xl domid "$1" >/dev/null 2>&1; }
+wait_gone() { # NAME SECONDS
+	local i
+	for i in $(seq 1 $(($2 * 2))); do
+		gone "$1" && return 0
+		sleep 0.5
+	done
+	return 1
+}
+destroy_all() {
+	local n
+	for n in doms guest1 guest2; do
+		gone $n || xl destroy $n
+	done
+}
+
+# Wait until the value of KEY on NAME's REGEX lines exceeds MIN.
+wait_val_above() { # NAME REGEX KEY MIN SECONDS
+	local t0 v
+	t0=$(now)
+	while :; do
+		v=$(last_val "$1" "$2" "$3")
+		[ -n "$v" ] && [ "$v" -gt "$4" ] && return 0
+		gt "$(since "$t0")" "$5" && return 1
+		sleep 0.5
+	done
+}
+
+# ------------------------------------------------------------------ xchk
+phase_xchk() {
+	local devid=0 opt="" g1 pid1 pid2 down0 up0 rx0 t_destroy t_down
+	local t_create t_up rx1
+
+	[ "$BREAK" = devid ] && devid=1
+	[ "$BREAK" = corrupt ] && opt="xsopt=corrupt"
+
+	stage xchk-boot "guest1 (transport checker) and DomS (echo)"
+	mkcfg guest guest1 xchk-guest ""
+	create guest1
+	g1=${DOMID[guest1]}
+	mkcfg doms doms xchk-doms "xsguest=$g1 $opt"
+	create doms
+	xenshm-ctl connect guest1 $devid doms || fail "xenshm-ctl connect"
+	xenshm-ctl daemon > $R/ctl-daemon.log 2>&1 &
+	CTL_PID=$!
+	wait_log guest1 'XCHK guest pid=' 60 || fail "guest1 checker did not start"
+	wait_log doms 'XCHK doms pid=' 60 || fail "DomS echo did not start"
+	stage_done
+
+	stage xchk-connect "DomS maps guest1's region"
+	wait_log guest1 'XCHK-EVENT guest .*PEER_UP' 60 ||
+		fail "guest1 never saw DomS attach"
+	wait_val_above guest1 '^XCHK guest ' rx 300 60 ||
+		fail "no echo traffic guest1 <-> DomS"
+	say "traffic: $(con guest1 | grep '^XCHK guest ' | tail -n1)"
+	stage_done
+
+	stage xchk-doms-restart "xl destroy doms; xl create doms"
+	down0=$(count_log guest1 'XCHK-EVENT guest .*PEER_DOWN')
+	up0=$(count_log guest1 'XCHK-EVENT guest .*PEER_UP')
+	t_destroy=$(now)
+	xl destroy doms || fail "xl destroy doms"
+	wait_log guest1 'XCHK-EVENT guest .*PEER_DOWN' 30 $((down0 + 1)) ||
+		fail "guest1 did not notice DomS going away"
+	t_down=$(now)
+	rx0=$(last_val guest1 '^XCHK guest ' rx)
+	say "guest1 saw DomS go after $(since $t_destroy) s (rx=$rx0)"
+	t_create=$(now)
+	create doms
+	wait_log guest1 'XCHK-EVENT guest .*PEER_UP' 120 $((up0 + 1)) ||
+		fail "guest1 never re-attached to the new DomS"
+	wait_val_above guest1 '^XCHK guest ' rx $((rx0 + 100)) 60 ||
+		fail "traffic did not resume after the DomS restart"
+	t_up=$(now)
+	echo "XS-RECOVERY xchk: destroy->noticed $(diff_s $t_down $t_destroy) s," \
+		"create->traffic $(diff_s $t_up $t_create) s," \
+		"destroy->traffic $(diff_s $t_up $t_destroy) s" |
+		tee -a $R/stage-times.txt
+	stage_done
+
+	stage xchk-verdict "stop the checker, collect its verdict"
+	sleep 3
+	stop_role guest1
+	wait_log guest1 'XCHK-VERDICT guest' 30 || fail "no verdict from guest1"
+	wait_log guest1 'role exit' 30 || fail "guest1 program did not exit"
+	say "guest1: $(con guest1 | grep 'XCHK-VERDICT guest')"
+	pid1=$(con guest1 | grep -m1 'role pid=' | sed 's/.*pid=//')
+	pid2=$(con guest1 | grep 'role exit' | tail -n1 | sed 's/.*pid=//')
+	[ "$(count_log guest1 'role pid=')" = 1 ] && [ "$pid1" = "$pid2" ] ||
+		fail "guest1's program was restarted (pids $pid1 / $pid2)"
+	con guest1 | grep -q 'XCHK-VERDICT guest PASS' ||
+		fail "guest1: $(con guest1 | grep 'XCHK-VERDICT guest')"
+	stop_role doms
+	kill $CTL_PID 2>/dev/null
+	wait_gone guest1 30
+	destroy_all
+	wait_gone doms 30
+	xenshm-ctl disconnect ${DOMID[guest1]} $devid --force >/dev/null 2>&1
+	stage_done
+	echo "xchk: guest1 <-> DomS echo checked, DomS restarted, same guest process" >> $VERDICT
+}
+
+# ------------------------------------------------------------------- pmd
+phase_pmd() {
+	. /xenshm/have.env
+	if [ -z "$pmd_guest" ] || [ -z "$pmd_doms" ]; then
+		STAGE=pmd-prereq
+		fail "the PMDs were not built (need guest-pmd and drivers/net/xenshm)"
+	fi
+	fail "pmd phase not written yet"
+}
+
+# ----------------------------------------------------------------- smoke
+# The test bed alone: three idle domains, and Dom0 still sane after.
+phase_smoke() {
+	local sum0 sum1 n
+	stage smoke "three idle domUs"
+	sum0=$(md5sum < /xenshm/vmlinuz)
+	for n in guest1 doms guest2; do
+		if [ $n = doms ]; then mkcfg doms doms idle ""
+		else mkcfg guest $n idle ""; fi
+		create $n
+		sum1=$(md5sum < /xenshm/vmlinuz)
+		[ "$sum0" = "$sum1" ] || fail "vmlinuz reads differently after creating $n"
+	done
+	xl list
+	for n in guest1 doms guest2; do
+		wait_log $n 'role pid=' 60 || fail "$n did not start"
+	done
+	destroy_all
+	stage_done
+}
+
+say "scenario phases: $PHASES, break: $BREAK"
+for p in $PHASES; do
+	case $p in
+	smoke) phase_smoke ;;
+	xchk) phase_xchk ;;
+	pmd) phase_pmd ;;
+	*) fail "unknown phase $p" ;;
+	esac
+done
+echo "all phases passed ($PHASES)" >> $VERDICT
+exit 0

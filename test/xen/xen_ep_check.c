@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The xenshm authors
+ */
+
+/*
+ * xenshm-xen-check: the Xen transport end to end, without DPDK.
+ *
+ *   xenshm-xen-check guest DEVID [BACKEND|any] [SECONDS]
+ *   xenshm-xen-check doms  GUEST DEVID [SECONDS]
+ *
+ * The guest sends numbered frames (a pattern derived from the number) on
+ * queue pair 0; DomS echoes every frame it gets back to the guest; the
+ * guest checks each echo: pattern intact, numbers strictly increasing
+ * (a gap is a frame lost while DomS was away, allowed; a number seen
+ * again or going back is a duplicate, not allowed).  Both sides print a
+ * status line every second and a verdict at the end:
+ *   XCHK <side> ... tx=N rx=N bad=N dup=N gap=N ups=N downs=N
+ *   XCHK-VERDICT <side> PASS|FAIL <reason>
+ * The guest passes if it received echoes and saw no bad frame and no
+ * duplicate.  XENSHM_XCHK_CORRUPT=1 in DomS's environment flips a byte
+ * in every 100th echo: the guest must then FAIL (shows the check bites).
+ *
+ * Single-threaded: the transport poll and the data path run in one loop,
+ * so "quiesce after PEER_DOWN" is simply not touching the rings.
+ */
+
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shmring_endpoint.h"
+#include "shmring_err.h"
+#include "shmring_region.h"
+#include "shmring_ring.h"
+#include "shmring_xen.h"
+
+#define POLL_PERIOD_NS	10000000ull	/* transport poll every 10 ms */
+#define BURST		16
+#define PPS		2000		/* frames per second offered */
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static double
+uptime(void)
+{
+	return now_ns() / 1e9;
+}
+
+/* Frame n: 8-byte number, then bytes (n * 31 + i) & 0xff; 60..1400 B. */
+static uint32_t
+frame_len(uint64_t n)
+{
+	return 60 + (uint32_t)((n * 7919) % 1341);
+}
+
+static void
+frame_fill(uint8_t *p, uint64_t n, uint32_t len)
+{
+	uint32_t i;
+
+	memcpy(p, &n, sizeof(n));
+	for (i = sizeof(n); i < len; i++)
+		p[i] = (uint8_t)(n * 31 + i);
+}
+
+static int
+frame_ok(const uint8_t *p, uint32_t len, uint64_t *n)
+{
+	uint32_t i;
+
+	if (len < sizeof(*n))
+		return 0;
+	memcpy(n, p, sizeof(*n));
+	if (len != frame_len(*n))
+		return 0;
+	for (i = sizeof(*n); i < len; i++)
+		if (p[i] != (uint8_t)(*n * 31 + i))
+			return 0;
+	return 1;
+}
+
+struct stats {
+	uint64_t tx, rx, bad, dup, gap, ups, downs, rejects, ring_err;
+};
+
+static void
+print_stats(const char *side, const struct stats *s, bool up)
+{
+	printf("XCHK %s t=%.1f %s tx=%llu rx=%llu bad=%llu dup=%llu gap=%llu "
+	       "ups=%llu downs=%llu rejects=%llu ring_err=%llu\n", side,
+	       uptime(), up ? "UP" : "DOWN", (unsigned long long)s->tx,
+	       (unsigned long long)s->rx, (unsigned long long)s->bad,
+	       (unsigned long long)s->dup, (unsigned long long)s->gap,
+	       (unsigned long long)s->ups, (unsigned long long)s->downs,
+	       (unsigned long long)s->rejects,
+	       (unsigned long long)s->ring_err);
+	fflush(stdout);
+}
+
+static void
+print_event(const char *side, int ev, const char *why)
+{
+	static const char *const names[] = {
+		"NONE", "PEER_UP", "PEER_DOWN", "PEER_REJECTED",
+	};
+
+	printf("XCHK-EVENT %s t=%.1f %s: %s\n", side, uptime(),
+	       ev >= 0 && ev <= 3 ? names[ev] : "?", why);
+	fflush(stdout);
+}
+
+/* ---------------------------------------------------------------- guest */
+
+static int
+run_guest(uint32_t devid, uint32_t backend, unsigned int seconds)
+{
+	struct shmring_endpoint_cfg cfg = {
+		.transport = SHMRING_TRANSPORT_XEN,
+		.peer_domid = backend,
+		.devid = devid,
+	};
+	struct shmring_params par = {
+		.features = 0,
+		.n_qp = 1,
+		.ring_size = SHMRING_DEFAULT_RING_SIZE,
+		.slot_size = SHMRING_DEFAULT_SLOT_SIZE,
+		.mtu = SHMRING_DEFAULT_MTU,
+		.mac = { 0x02, 0, 0, 0, 0, 1 },
+	};
+	char why[SHMRING_WHY_MAX] = "";
+	struct shmring_guest_ep *ep;
+	struct shmring_prod tx;
+	struct shmring_cons rx;
+	struct stats s = { 0 };
+	uint64_t next_seq = 0, last_rx = 0, t_poll = 0, t_stat, t_end;
+	uint64_t credit_t;
+	double credit = 0;
+	bool up = false, rings = false, got_any = false;
+	int rc;
+
+	rc = shmring_guest_open(&ep, &cfg, &par, why, sizeof(why));
+	if (rc != SHMRING_OK) {
+		printf("XCHK-VERDICT guest FAIL open: %s: %s\n",
+		       shmring_strerror(rc), why);
+		return 1;
+	}
+	printf("XCHK guest pid=%d devid=%u backend=%d region=%llu bytes\n",
+	       (int)getpid(), devid, backend == SHMRING_XEN_DOMID_ANY ? -1 :
+	       (int)backend,
+	       (unsigned long long)shmring_guest_info(ep)->layout.region_size);
+	t_stat = now_ns() + 1000000000ull;
+	t_end = seconds ? now_ns() + seconds * 1000000000ull : UINT64_MAX;
+	credit_t = now_ns();
+	while (!stop && now_ns() < t_end) {
+		uint64_t now = now_ns();
+		int err = SHMRING_OK;
+		uint32_t i, n, avail;
+
+		if (now >= t_poll) {
+			t_poll = now + POLL_PERIOD_NS;
+			rc = shmring_guest_poll(ep, why, sizeof(why));
+			if (rc != SHMRING_EV_NONE)
+				print_event("guest", rc, why);
+			if (rc == SHMRING_EV_PEER_UP) {
+				const struct shmring_region_info *info =
+					shmring_guest_info(ep);
+				void *base = shmring_guest_base(ep);
+
+				/* The indices carry on from the region. */
+				if (shmring_prod_init(&tx, base, info,
+					shmring_ring_g2d(0)) != SHMRING_OK ||
+				    shmring_cons_init(&rx, base, info,
+					shmring_ring_d2g(0)) != SHMRING_OK) {
+					s.ring_err++;
+					rings = false;
+				} else {
+					rings = true;
+				}
+				up = true;
+				s.ups++;
+			} else if (rc == SHMRING_EV_PEER_DOWN) {
+				up = false;
+				s.downs++;
+			} else if (rc == SHMRING_EV_PEER_REJECTED) {
+				s.rejects++;
+			}
+		}
+		if (now >= t_stat) {
+			t_stat = now + 1000000000ull;
+			print_stats("guest", &s, up);
+		}
+		credit += (now - credit_t) * (PPS / 1e9);
+		credit_t = now;
+		if (credit > BURST)
+			credit = BURST;
+		if (!up || !rings) {
+			usleep(1000);
+			continue;
+		}
+		/* send */
+		n = (uint32_t)credit;
+		avail = shmring_prod_free(&tx, n, &err);
+		if (err != SHMRING_OK) {
+			s.ring_err++;
+			rings = false;
+			continue;
+		}
+		if (n > avail)
+			n = avail;
+		for (i = 0; i < n; i++) {
+			struct shmring_desc *d = shmring_prod_desc(&tx, i);
+			uint32_t off, len = frame_len(next_seq);
+			uint8_t *p = shmring_prod_slot(&tx, i, &off);
+
+			frame_fill(p, next_seq, len);
+			d->offset = off;
+			d->len = len;
+			d->flags = 0;
+			d->rsvd = 0;
+			d->meta = 0;
+			next_seq++;
+		}
+		if (n) {
+			shmring_prod_commit(&tx, n);
+			s.tx += n;
+			credit -= n;
+		}
+		/* receive echoes */
+		avail = shmring_cons_avail(&rx, BURST, &err);
+		if (err != SHMRING_OK) {
+			s.ring_err++;
+			rings = false;
+			continue;
+		}
+		for (i = 0; i < avail && i < BURST; i++) {
+			struct shmring_desc d;
+			uint64_t seq;
+
+			shmring_desc_fetch(&rx.desc[(rx.cons + i) & rx.mask],
+					   &d);
+			if (shmring_desc_check(&rx, &d) != SHMRING_OK ||
+			    !frame_ok(shmring_cons_data(&rx, &d), d.len,
+				      &seq)) {
+				s.bad++;
+				continue;
+			}
+			if (got_any && seq <= last_rx)
+				s.dup++;
+			else if (got_any && seq != last_rx + 1)
+				s.gap++;
+			last_rx = seq;
+			got_any = true;
+			s.rx++;
+		}
+		if (i)
+			shmring_cons_release(&rx, i);
+		if (n == 0 && i == 0)
+			usleep(1000);
+	}
+	print_stats("guest", &s, up);
+	shmring_guest_close(ep);
+	if (s.rx == 0) {
+		printf("XCHK-VERDICT guest FAIL no echo received\n");
+		return 1;
+	}
+	if (s.bad || s.dup || s.ring_err) {
+		printf("XCHK-VERDICT guest FAIL bad=%llu dup=%llu "
+		       "ring_err=%llu\n", (unsigned long long)s.bad,
+		       (unsigned long long)s.dup,
+		       (unsigned long long)s.ring_err);
+		return 1;
+	}
+	printf("XCHK-VERDICT guest PASS rx=%llu gap=%llu ups=%llu\n",
+	       (unsigned long long)s.rx, (unsigned long long)s.gap,
+	       (unsigned long long)s.ups);
+	return 0;
+}
+
+/* ----------------------------------------------------------------- DomS */
+
+static int
+run_doms(uint32_t guest, uint32_t devid, unsigned int seconds)
+{
+	struct shmring_endpoint_cfg cfg = {
+		.transport = SHMRING_TRANSPORT_XEN,
+		.peer_domid = guest,
+		.devid = devid,
+	};
+	char why[SHMRING_WHY_MAX] = "";
+	struct shmring_doms_ep *ep;
+	struct shmring_cons rx;
+	struct shmring_prod tx;
+	struct stats s = { 0 };
+	uint64_t t_poll = 0, t_stat, t_end, echoed = 0;
+	bool up = false, corrupt;
+	int rc;
+
+	corrupt = getenv("XENSHM_XCHK_CORRUPT") != NULL &&
+		strcmp(getenv("XENSHM_XCHK_CORRUPT"), "1") == 0;
+	rc = shmring_doms_open(&ep, &cfg, NULL, why, sizeof(why));
+	if (rc != SHMRING_OK) {
+		printf("XCHK-VERDICT doms FAIL open: %s: %s\n",
+		       shmring_strerror(rc), why);
+		return 1;
+	}
+	printf("XCHK doms pid=%d guest=%u devid=%u%s\n", (int)getpid(), guest,
+	       devid, corrupt ? " CORRUPTING every 100th echo" : "");
+	t_stat = now_ns() + 1000000000ull;
+	t_end = seconds ? now_ns() + seconds * 1000000000ull : UINT64_MAX;
+	while (!stop && now_ns() < t_end) {
+		uint64_t now = now_ns();
+		int err = SHMRING_OK;
+		uint32_t i, n, room;
+
+		if (now >= t_poll) {
+			t_poll = now + POLL_PERIOD_NS;
+			rc = shmring_doms_poll(ep, why, sizeof(why));
+			if (rc != SHMRING_EV_NONE)
+				print_event("doms", rc, why);
+			if (rc == SHMRING_EV_PEER_UP) {
+				const struct shmring_region_info *info =
+					shmring_doms_info(ep);
+				void *base = shmring_doms_base(ep);
+
+				if (shmring_cons_init(&rx, base, info,
+					shmring_ring_g2d(0)) != SHMRING_OK ||
+				    shmring_prod_init(&tx, base, info,
+					shmring_ring_d2g(0)) != SHMRING_OK) {
+					s.ring_err++;
+					shmring_doms_detach(ep);
+				} else {
+					up = true;
+					s.ups++;
+				}
+			} else if (rc == SHMRING_EV_PEER_DOWN) {
+				up = false;
+				s.downs++;
+				shmring_doms_detach(ep);
+			} else if (rc == SHMRING_EV_PEER_REJECTED) {
+				s.rejects++;
+			}
+		}
+		if (now >= t_stat) {
+			t_stat = now + 1000000000ull;
+			print_stats("doms", &s, up);
+		}
+		if (!up) {
+			usleep(1000);
+			continue;
+		}
+		n = shmring_cons_avail(&rx, BURST, &err);
+		if (err == SHMRING_OK)
+			room = shmring_prod_free(&tx, n, &err);
+		else
+			room = 0;
+		if (err != SHMRING_OK) {
+			/* A broken peer: drop it, as a PMD disables a port. */
+			s.ring_err++;
+			up = false;
+			shmring_doms_detach(ep);
+			continue;
+		}
+		if (n > room)
+			n = room;
+		if (n > BURST)
+			n = BURST;
+		for (i = 0; i < n; i++) {
+			struct shmring_desc d, *o;
+			uint32_t off;
+			uint8_t *p;
+
+			shmring_desc_fetch(&rx.desc[(rx.cons + i) & rx.mask],
+					   &d);
+			if (shmring_desc_check(&rx, &d) != SHMRING_OK ||
+			    d.flags != 0) {
+				s.bad++;
+				d.len = 0;
+			}
+			o = shmring_prod_desc(&tx, i);
+			p = shmring_prod_slot(&tx, i, &off);
+			if (d.len > 0)
+				memcpy(p, shmring_cons_data(&rx, &d), d.len);
+			else
+				p[0] = 0, d.len = 1;	/* a visible reject */
+			if (corrupt && ++echoed % 100 == 0)
+				p[d.len - 1] ^= 0x5a;
+			o->offset = off;
+			o->len = d.len;
+			o->flags = 0;
+			o->rsvd = 0;
+			o->meta = 0;
+		}
+		if (n) {
+			/*
+			 * Release the guest's frames before publishing the
+			 * echoes: if we die in between, frames are lost,
+			 * never delivered twice.
+			 */
+			shmring_cons_release(&rx, n);
+			shmring_prod_commit(&tx, n);
+			s.rx += n;
+			s.tx += n;
+		} else {
+			usleep(1000);
+		}
+	}
+	print_stats("doms", &s, up);
+	shmring_doms_close(ep);
+	printf("XCHK-VERDICT doms %s echoed=%llu ups=%llu\n",
+	       s.rx ? "PASS" : "FAIL", (unsigned long long)s.rx,
+	       (unsigned long long)s.ups);
+	return s.rx ? 0 : 1;
+}
+
+static uint32_t
+arg_u32(const char *s, const char *what)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v > UINT32_MAX) {
+		fprintf(stderr, "bad %s '%s'\n", what, s);
+		exit(2);
+	}
+	return (uint32_t)v;
+}
+
+int
+main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (argc >= 3 && strcmp(argv[1], "guest") == 0) {
+		uint32_t be = SHMRING_XEN_DOMID_ANY;
+
+		if (argc >= 4 && strcmp(argv[3], "any") != 0)
+			be = arg_u32(argv[3], "backend");
+		return run_guest(arg_u32(argv[2], "devid"), be,
+				 argc >= 5 ? arg_u32(argv[4], "seconds") : 0);
+	}
+	if (argc >= 4 && strcmp(argv[1], "doms") == 0)
+		return run_doms(arg_u32(argv[2], "guest"),
+				arg_u32(argv[3], "devid"),
+				argc >= 5 ? arg_u32(argv[4], "seconds") : 0);
+	fprintf(stderr,
+		"usage: %s guest DEVID [BACKEND|any] [SECONDS]\n"
+		"       %s doms GUEST DEVID [SECONDS]\n", argv[0], argv[0]);
+	return 2;
+}
