@@ -3,19 +3,25 @@
  */
 
 /*
- * xenshm-hostile-guest: a guest that breaks the ring protocol on purpose,
- * to show that a DomS port survives it (test/pmd/hostile.sh).
+ * xenshm-hostile-peer: a peer that breaks the ring protocol on purpose, to
+ * show that the other side's port survives it (test/pmd/hostile.sh).
  *
- * It shares a region over the host transport like net_xenshm_guest does,
- * waits for DomS, sends a few good frames, then writes what MODE says
- * into its rings.  Afterwards it waits for DomS to leave (a DomS that
- * disabled the port unmaps the region and closes the connection) and
- * exits 0 if DomS left, 2 if it did not within the timeout, 1 on a setup
- * error.
+ * Role "guest": shares a region over the host transport like
+ * net_xenshm_guest does, waits for DomS, sends a few good frames on g2d
+ * ring 0, then writes what MODE says into its rings.  Afterwards it waits
+ * for DomS to leave (a DomS that disabled the port unmaps the region and
+ * closes the connection): exit 0 if DomS left, 2 if it did not within the
+ * timeout, 1 on a setup error.
  *
- * usage: xenshm-hostile-guest PATH MODE [TIMEOUT_S]
+ * Role "doms": attaches to a guest's region like net_xenshm does, sends
+ * good frames on d2g ring 0, then attacks.  It stays attached for a second
+ * so the guest sees the attack and not a disconnect, then leaves; exit 0,
+ * or 1 on a setup error.
+ *
+ * usage: xenshm-hostile-peer guest|doms PATH MODE [TIMEOUT_S]
  */
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +42,9 @@ static const char *const modes[] = {
 };
 
 static struct shmring_guest_ep *ep;
-static struct shmring_prod tx;		/* g2d ring 0: we produce */
+static struct shmring_doms_ep *dep;
+static bool doms_role;
+static struct shmring_prod tx;		/* ring 0 of our direction */
 static struct shmring_region_info info;
 static void *base;
 
@@ -59,7 +67,8 @@ wait_event(int want, unsigned int timeout_ms)
 
 	while (now_ms() < end) {
 		why[0] = '\0';
-		ev = shmring_guest_poll(ep, why, sizeof(why));
+		ev = doms_role ? shmring_doms_poll(dep, why, sizeof(why)) :
+			shmring_guest_poll(ep, why, sizeof(why));
 		if (ev == want) {
 			printf("hostile: event %d: %s\n", ev, why);
 			return 1;
@@ -126,6 +135,19 @@ ring_hdr(unsigned int r)
 		(uint64_t)r * info.layout.ring_stride);
 }
 
+/* Our producing ring and the ring we consume (whose cons we write). */
+static unsigned int
+tx_ring_no(void)
+{
+	return doms_role ? shmring_ring_d2g(0) : shmring_ring_g2d(0);
+}
+
+static unsigned int
+rx_ring_no(void)
+{
+	return doms_role ? shmring_ring_g2d(0) : shmring_ring_d2g(0);
+}
+
 static void
 attack(const char *mode)
 {
@@ -165,22 +187,22 @@ attack(const char *mode)
 		put_desc(1, off, slot, 0);
 		shmring_prod_commit(&tx, 2);
 	} else if (strcmp(mode, "prod-ahead") == 0) {
-		shmring_store_release(&ring_hdr(shmring_ring_g2d(0))->prod,
+		shmring_store_release(&ring_hdr(tx_ring_no())->prod,
 				      tx.prod + info.params.ring_size + 5);
 	} else if (strcmp(mode, "cons-ahead") == 0) {
 		/*
-		 * Claim to have consumed far more than DomS produced on the
-		 * d2g ring, then make DomS transmit (it forwards what it
-		 * gets) until it re-reads our index.
+		 * Claim to have consumed far more than the peer produced on
+		 * the ring we consume, then make the peer transmit (it
+		 * forwards what it gets) until it re-reads our index.
 		 */
-		shmring_store_release(&ring_hdr(shmring_ring_d2g(0))->cons,
+		shmring_store_release(&ring_hdr(rx_ring_no())->cons,
 				      0x80000000u);
 		for (i = 0; i < 40; i++) {
 			send_good(64);
 			usleep(2000);
 		}
 	} else if (strcmp(mode, "garbage") == 0) {
-		struct shmring_ring_hdr *h = ring_hdr(shmring_ring_g2d(0));
+		struct shmring_ring_hdr *h = ring_hdr(tx_ring_no());
 		uint8_t *r = (uint8_t *)h;
 		size_t len = SHMRING_RING_HDR_SIZE + (size_t)info.params.ring_size *
 			sizeof(struct shmring_desc);
@@ -198,8 +220,22 @@ attack(const char *mode)
 	}
 }
 
-int
-main(int argc, char **argv)
+static int
+usage(const char *prg)
+{
+	int i;
+
+	fprintf(stderr, "usage: %s guest|doms PATH MODE [TIMEOUT_S]\nmodes:",
+		prg);
+	for (i = 0; modes[i] != NULL; i++)
+		fprintf(stderr, " %s", modes[i]);
+	fprintf(stderr, "\n(attach-prod-ahead: guest role only)\n");
+	return 1;
+}
+
+/* Set up the role's endpoint and wait for the peer; 0 when attached. */
+static int
+attach(const char *path, const char *mode, unsigned int timeout_s)
 {
 	struct shmring_endpoint_cfg cfg = { .transport = SHMRING_TRANSPORT_HOST,
 					    .peer_uid = SHMRING_UID_ANY };
@@ -211,69 +247,109 @@ main(int argc, char **argv)
 		.mac = { 0x02, 0, 0, 0, 0x0b, 0xad },
 	};
 	char why[SHMRING_WHY_MAX];
-	unsigned int timeout_s = argc > 3 ? (unsigned int)atoi(argv[3]) : 10;
-	const char *mode;
-	int i, rc;
+	int rc;
 
-	if (argc < 3) {
-		fprintf(stderr, "usage: %s PATH MODE [TIMEOUT_S]\nmodes:", argv[0]);
-		for (i = 0; modes[i] != NULL; i++)
-			fprintf(stderr, " %s", modes[i]);
-		fprintf(stderr, "\n");
+	snprintf(cfg.path, sizeof(cfg.path), "%s", path);
+	if (doms_role) {
+		rc = shmring_doms_open(&dep, &cfg, NULL, why, sizeof(why));
+		if (rc != SHMRING_OK) {
+			fprintf(stderr, "hostile: open: %s\n", why);
+			return 1;
+		}
+		printf("hostile: DomS role, mode %s, looking for %s\n", mode,
+		       path);
+		if (!wait_event(SHMRING_EV_PEER_UP, timeout_s * 1000)) {
+			fprintf(stderr, "hostile: no guest found\n");
+			return 1;
+		}
+		base = shmring_doms_base(dep);
+		info = *shmring_doms_info(dep);
+	} else {
+		rc = shmring_guest_open(&ep, &cfg, &pa, why, sizeof(why));
+		if (rc != SHMRING_OK) {
+			fprintf(stderr, "hostile: open: %s\n", why);
+			return 1;
+		}
+		base = shmring_guest_base(ep);
+		info = *shmring_guest_info(ep);
+		if (strcmp(mode, "attach-prod-ahead") == 0)
+			/* Bad indices before DomS even maps the region. */
+			shmring_store_release(&ring_hdr(tx_ring_no())->prod,
+					      info.params.ring_size + 5);
+		printf("hostile: guest role, mode %s, waiting on %s\n", mode,
+		       path);
+		if (!wait_event(SHMRING_EV_PEER_UP, timeout_s * 1000)) {
+			fprintf(stderr, "hostile: no DomS came\n");
+			return 1;
+		}
+	}
+	if (shmring_prod_init(&tx, base, &info, tx_ring_no()) != SHMRING_OK &&
+	    strcmp(mode, "attach-prod-ahead") != 0) {
+		fprintf(stderr, "hostile: ring %u invalid\n", tx_ring_no());
 		return 1;
 	}
-	mode = argv[2];
+	return 0;
+}
+
+static void
+leave(void)
+{
+	if (doms_role) {
+		shmring_doms_detach(dep);
+		shmring_doms_close(dep);
+	} else {
+		shmring_guest_close(ep);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	unsigned int timeout_s = argc > 4 ? (unsigned int)atoi(argv[4]) : 10;
+	const char *mode;
+	int i;
+
+	if (argc < 4 || (strcmp(argv[1], "guest") != 0 &&
+			 strcmp(argv[1], "doms") != 0))
+		return usage(argv[0]);
+	doms_role = strcmp(argv[1], "doms") == 0;
+	mode = argv[3];
 	for (i = 0; modes[i] != NULL; i++)
 		if (strcmp(modes[i], mode) == 0)
 			break;
-	if (modes[i] == NULL) {
-		fprintf(stderr, "unknown mode %s\n", mode);
-		return 1;
-	}
+	if (modes[i] == NULL || (doms_role &&
+				 strcmp(mode, "attach-prod-ahead") == 0))
+		return usage(argv[0]);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	snprintf(cfg.path, sizeof(cfg.path), "%s", argv[1]);
-	rc = shmring_guest_open(&ep, &cfg, &pa, why, sizeof(why));
-	if (rc != SHMRING_OK) {
-		fprintf(stderr, "hostile: open: %s\n", why);
+	if (attach(argv[2], mode, timeout_s) != 0)
 		return 1;
-	}
-	base = shmring_guest_base(ep);
-	info = *shmring_guest_info(ep);
-	if (shmring_prod_init(&tx, base, &info, shmring_ring_g2d(0)) !=
-	    SHMRING_OK) {
-		fprintf(stderr, "hostile: own ring invalid\n");
-		return 1;
-	}
-	if (strcmp(mode, "attach-prod-ahead") == 0)
-		/* Bad indices before DomS even maps the region. */
-		shmring_store_release(&ring_hdr(shmring_ring_g2d(0))->prod,
-				      info.params.ring_size + 5);
-	printf("hostile: mode %s, waiting for DomS on %s\n", mode, cfg.path);
-	if (!wait_event(SHMRING_EV_PEER_UP, timeout_s * 1000)) {
-		fprintf(stderr, "hostile: no DomS came\n");
-		return 1;
-	}
 	if (strcmp(mode, "attach-prod-ahead") != 0) {
 		printf("hostile: sent %u good frames\n", send_good(GOOD_FRAMES));
 		usleep(300 * 1000);
 		if (strcmp(mode, "no-consume") == 0) {
-			/* Keep DomS sending into our full d2g ring a while. */
+			/* Keep the peer sending into our full ring a while. */
 			for (i = 0; i < 100; i++) {
 				send_good(64);
 				usleep(10 * 1000);
 			}
 			printf("hostile: done, never consumed\n");
-			shmring_guest_close(ep);
+			leave();
 			return 0;
 		}
 		attack(mode);
 		printf("hostile: attack %s written\n", mode);
 	}
+	if (doms_role) {
+		/* Stay so the guest sees the attack, not a disconnect. */
+		wait_event(SHMRING_EV_PEER_DOWN, 1000);
+		leave();
+		return 0;
+	}
 	if (!wait_event(SHMRING_EV_PEER_DOWN, timeout_s * 1000)) {
 		printf("hostile: DomS did not leave in %u s\n", timeout_s);
-		shmring_guest_close(ep);
+		leave();
 		return 2;
 	}
-	shmring_guest_close(ep);
+	leave();
 	return 0;
 }

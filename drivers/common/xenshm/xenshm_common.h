@@ -164,6 +164,19 @@ xenshm_port_of(struct rte_eth_dev *dev)
 	return dev->data->dev_private;
 }
 
+/* Region ring numbers (shmring_region.h) of queue pair q on this side. */
+static inline unsigned int
+xenshm_rx_ring_no(const struct xenshm_port *p, unsigned int q)
+{
+	return p->guest_side ? shmring_ring_d2g(q) : shmring_ring_g2d(q);
+}
+
+static inline unsigned int
+xenshm_tx_ring_no(const struct xenshm_port *p, unsigned int q)
+{
+	return p->guest_side ? shmring_ring_g2d(q) : shmring_ring_d2g(q);
+}
+
 /* xenshm_rxtx.c: the data path of both PMDs. */
 uint16_t xenshm_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n);
 uint16_t xenshm_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n);

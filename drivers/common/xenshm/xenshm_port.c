@@ -49,8 +49,8 @@ xenshm_port_map(struct xenshm_port *p, void *base,
 	int rc;
 
 	for (q = 0; q < pa->n_qp; q++) {
-		rx = p->guest_side ? shmring_ring_d2g(q) : shmring_ring_g2d(q);
-		tx = p->guest_side ? shmring_ring_g2d(q) : shmring_ring_d2g(q);
+		rx = xenshm_rx_ring_no(p, q);
+		tx = xenshm_tx_ring_no(p, q);
 		*ring = rx;
 		rc = shmring_cons_init(&p->rx_ring[q].c, base, info, rx);
 		if (rc != SHMRING_OK)
@@ -154,8 +154,8 @@ xenshm_port_quiesce_wait(struct xenshm_port *p)
 }
 
 /*
- * The peer broke the protocol: count the kind, disable the port, log
- * once.  Called from the data path, so it does nothing slow but the one
+ * The peer broke the protocol on region ring 'ring': count the kind,
+ * disable the port, log once.  Called from the data path, so it does nothing slow but the one
  * log line; the control path sees 'broken', takes the link down (LSC)
  * and, on DomS, unmaps the region.
  */
@@ -171,9 +171,10 @@ xenshm_port_fail(struct xenshm_port *p, int err, unsigned int ring)
 		atomic_store_explicit(&p->dp_state, XENSHM_DP_DOWN,
 				      memory_order_seq_cst);
 		XENSHM_LOG(p, ERR,
-			   "peer broke the ring protocol on ring %u: %s (%s); "
-			   "port disabled",
-			   ring, shmring_errname(err), shmring_strerror(err));
+			   "peer broke the ring protocol on ring %u (%s): "
+			   "%s (%s); port disabled", ring,
+			   ring % 2 == 0 ? "guest to DomS" : "DomS to guest",
+			   shmring_errname(err), shmring_strerror(err));
 	}
 }
 
@@ -214,8 +215,8 @@ xenshm_port_log_mapping(struct xenshm_port *p)
 	if (p->nb_rxq == p->n_qp && p->nb_txq == p->n_qp)
 		return;
 	XENSHM_LOG(p, NOTICE,
-		   "%u rx / %u tx ethdev queues over %u ring pairs: rx queue i "
-		   "polls rings i, i+%u, ...%s; tx queue j uses ring j %% %u%s",
+		   "%u rx / %u tx ethdev queues over %u queue pairs: rx queue "
+		   "i polls pairs i, i+%u, ...%s; tx queue j uses pair j %% %u%s",
 		   p->nb_rxq, p->nb_txq, p->n_qp, p->nb_rxq,
 		   p->nb_rxq > p->n_qp ? " (queues >= pairs stay idle)" : "",
 		   p->n_qp,

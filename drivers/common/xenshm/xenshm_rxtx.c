@@ -100,9 +100,12 @@ rx_copy(struct xenshm_rxq *q, const struct shmring_cons *c,
 	return 0;
 }
 
-/* Receive up to n frames from one ring.  Releases what it consumed. */
+/*
+ * Receive up to n frames from the ring of queue pair qp.  Releases what it
+ * consumed.
+ */
 static uint16_t
-rx_ring(struct xenshm_rxq *q, struct shmring_cons *c, unsigned int ring,
+rx_ring(struct xenshm_rxq *q, struct shmring_cons *c, unsigned int qp,
 	struct rte_mbuf **pkts, uint16_t n)
 {
 	struct xenshm_port *p = q->port;
@@ -118,7 +121,7 @@ rx_ring(struct xenshm_rxq *q, struct shmring_cons *c, unsigned int ring,
 	avail = shmring_cons_avail(c, n, &err);
 	if (unlikely(err != SHMRING_OK)) {
 		q->st.errors++;
-		xenshm_port_fail(p, err, ring);
+		xenshm_port_fail(p, err, xenshm_rx_ring_no(p, qp));
 		return 0;
 	}
 	if (avail == 0)
@@ -136,7 +139,7 @@ rx_ring(struct xenshm_rxq *q, struct shmring_cons *c, unsigned int ring,
 		nd = shmring_cons_frame(c, used, avail, segs, &len, &err);
 		if (unlikely(nd == 0)) {
 			q->st.errors++;
-			xenshm_port_fail(p, err, ring);
+			xenshm_port_fail(p, err, xenshm_rx_ring_no(p, qp));
 			break;
 		}
 		if (unlikely(len > q->seg_room && !q->scatter)) {
@@ -174,7 +177,7 @@ xenshm_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct xenshm_rxq *q = queue;
 	struct xenshm_port *p = q->port;
-	unsigned int n_qp, nb_rxq, nrings, k, ring;
+	unsigned int n_qp, nb_rxq, nrings, k, qp;
 	uint16_t got = 0;
 
 	if (unlikely(!dp_enter(p, &q->in_use)))
@@ -188,9 +191,8 @@ xenshm_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	if (q->rr >= nrings)
 		q->rr = 0;
 	for (k = 0; k < nrings && got < n; k++) {
-		ring = q->qid + ((q->rr + k) % nrings) * nb_rxq;
-		got += rx_ring(q, &p->rx_ring[ring].c, ring, pkts + got,
-			       n - got);
+		qp = q->qid + ((q->rr + k) % nrings) * nb_rxq;
+		got += rx_ring(q, &p->rx_ring[qp].c, qp, pkts + got, n - got);
 		if (unlikely(atomic_load_explicit(&p->broken,
 						  memory_order_relaxed)))
 			break;
@@ -256,9 +258,12 @@ tx_copy(struct shmring_prod *pr, uint32_t i, const struct rte_mbuf *m)
 	d->meta = 0;
 }
 
-/* Produce into one ring; every mbuf is either copied or counted dropped. */
+/*
+ * Produce into the ring of queue pair qp; every mbuf is either copied or
+ * counted as dropped.
+ */
 static void
-tx_ring(struct xenshm_txq *q, struct shmring_prod *pr, unsigned int ring,
+tx_ring(struct xenshm_txq *q, struct shmring_prod *pr, unsigned int qp,
 	struct rte_mbuf **pkts, uint16_t n)
 {
 	struct xenshm_port *p = q->port;
@@ -306,7 +311,7 @@ tx_ring(struct xenshm_txq *q, struct shmring_prod *pr, unsigned int ring,
 	if (unlikely(err != SHMRING_OK)) {
 		q->st.errors++;
 		q->st.link_down += n - i;
-		xenshm_port_fail(p, err, ring);
+		xenshm_port_fail(p, err, xenshm_tx_ring_no(p, qp));
 	}
 	/* P1 (shmring_ring.h): one store-release of prod per burst. */
 	if (used > 0)
@@ -321,7 +326,7 @@ xenshm_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	struct xenshm_txq *q = queue;
 	struct xenshm_port *p = q->port;
 	struct xenshm_tx_ring *tr;
-	unsigned int n_qp, ring;
+	unsigned int n_qp, qp;
 	bool shared;
 
 	if (unlikely(!dp_enter(p, &q->in_use))) {
@@ -330,13 +335,13 @@ xenshm_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 		return n;
 	}
 	n_qp = p->n_qp;
-	ring = q->qid % n_qp;
-	tr = &p->tx_ring[ring];
-	/* Ring r is shared when tx queue r + n_qp exists too. */
-	shared = ring + n_qp < p->nb_txq;
+	qp = q->qid % n_qp;
+	tr = &p->tx_ring[qp];
+	/* Pair qp's ring is shared when tx queue qp + n_qp exists too. */
+	shared = qp + n_qp < p->nb_txq;
 	if (shared)
 		rte_spinlock_lock(&tr->lock);
-	tx_ring(q, &tr->p, ring, pkts, n);
+	tx_ring(q, &tr->p, qp, pkts, n);
 	if (shared)
 		rte_spinlock_unlock(&tr->lock);
 	dp_leave(&q->in_use);
