@@ -455,6 +455,18 @@ set_guest(struct parse_state *ps, const char *key, const char *val)
 		    copy_str(g->devargs, sizeof(g->devargs), val) != 0)
 			BAD(ps, s, "devargs must be 1..%d bytes",
 			    DS_DEVARGS_MAX - 1);
+	} else if (!strcmp(key, "xen-domid")) {
+		if (ds_parse_u64(val, &v, false) != 0 || v > 0x7fef)
+			BAD(ps, s, "xen-domid must be a domain id (0..32751), "
+			    "not '%s'", val);
+		g->xen_domid = (uint32_t)v;
+		g->xen = true;
+	} else if (!strcmp(key, "xen-devid")) {
+		if (ds_parse_u64(val, &v, false) != 0 || v > 255)
+			BAD(ps, s, "xen-devid must be a device number (0..255), "
+			    "not '%s'", val);
+		g->xen_devid = (uint32_t)v;
+		g->xen = true;
 	} else if (!strcmp(key, "tenant")) {
 		if (!ds_name_ok(val))
 			BAD(ps, s, "tenant '%s' is not a tenant name", val);
@@ -996,7 +1008,13 @@ validate_guest(struct ds_config *cfg, int gi, char *err, size_t err_len)
 		     g->tenant_name, g->tenant_name);
 		return -1;
 	}
-	if (g->socket[0] == '\0' && g->devargs[0] == '\0') {
+	if (g->xen && (g->socket[0] != '\0' || g->devargs[0] != '\0')) {
+		verr(cfg, g->line, err, err_len, "[guest %s]: xen-domid/"
+		     "xen-devid (Xen transport) and socket/devargs exclude "
+		     "each other", g->name);
+		return -1;
+	}
+	if (!g->xen && g->socket[0] == '\0' && g->devargs[0] == '\0') {
 		if (cfg->global.guest_dir[0] == '\0') {
 			verr(cfg, g->line, err, err_len, "[guest %s]: no "
 			     "socket = and no [global] guest-dir", g->name);
@@ -1025,6 +1043,14 @@ validate_guest(struct ds_config *cfg, int gi, char *err, size_t err_len)
 	for (j = 0; j < gi; j++) {
 		const struct ds_guest_cfg *o = &cfg->guests[j];
 
+		if (g->xen && o->xen && g->xen_domid == o->xen_domid &&
+		    g->xen_devid == o->xen_devid) {
+			verr(cfg, g->line, err, err_len, "[guest %s]: Xen "
+			     "device %u/%u is also guest '%s''s (line %d)",
+			     g->name, g->xen_domid, g->xen_devid, o->name,
+			     o->line);
+			return -1;
+		}
 		if (g->socket[0] != '\0' && !strcmp(g->socket, o->socket)) {
 			verr(cfg, g->line, err, err_len, "[guest %s]: socket "
 			     "%s is also guest '%s''s (line %d)", g->name,
@@ -1157,6 +1183,13 @@ ds_config_guest_devargs(const struct ds_config *cfg,
 
 	if (g->devargs[0] != '\0')
 		return copy_str(out, out_len, g->devargs);
+	if (g->xen) {
+		int n = snprintf(out, out_len, "net_xenshm_%s,transport=xen,"
+				 "domid=%u,devid=%u", g->name, g->xen_domid,
+				 g->xen_devid);
+
+		return (n < 0 || (size_t)n >= out_len) ? -1 : 0;
+	}
 	while (*t != '\0') {
 		char piece[DS_PATH_MAX + 32];
 		size_t n;

@@ -57,6 +57,9 @@ struct ds_guest_cfg {
 	char name[DS_NAME_MAX];
 	char socket[DS_PATH_MAX];	/* host transport rendezvous */
 	char devargs[DS_DEVARGS_MAX];	/* explicit devargs: static port */
+	bool xen;			/* Xen transport: found in xenstore */
+	uint32_t xen_domid;
+	uint32_t xen_devid;
 	int tenant;			/* index into ds_config.tenants */
 	char tenant_name[DS_NAME_MAX];
 	uint8_t mac[6];

@@ -101,7 +101,7 @@ socket_configured(const struct ds_config *cfg, const char *path)
 	int i;
 
 	for (i = 0; i < cfg->n_guests; i++)
-		if (cfg->guests[i].devargs[0] == '\0' &&
+		if (cfg->guests[i].devargs[0] == '\0' && !cfg->guests[i].xen &&
 		    !strcmp(cfg->guests[i].socket, path))
 			return true;
 	return false;
@@ -122,7 +122,7 @@ host_scan(struct ds_disc_source *s, ds_disc_found_cb found,
 	for (i = 0; i < cfg->n_guests; i++) {
 		const struct ds_guest_cfg *g = &cfg->guests[i];
 
-		if (g->devargs[0] != '\0' || !is_socket(g->socket))
+		if (g->devargs[0] != '\0' || g->xen || !is_socket(g->socket))
 			continue;
 		memset(&e, 0, sizeof(e));
 		snprintf(e.name, sizeof(e.name), "%s", g->name);

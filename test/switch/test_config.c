@@ -239,6 +239,31 @@ test_errors(void)
 		     "also a guest's");
 }
 
+/* Xen guests: found in xenstore, attached with transport=xen devargs. */
+static void
+test_xen(void)
+{
+	char err[512], da[256];
+
+	CHECK(load("[tenant t]\n[guest vm5]\ntenant = t\nxen-domid = 5\n"
+		   "xen-devid = 1\n", err, sizeof(err)) == 0, "xen guest: %s",
+	      err);
+	CHECK(cfg.guests[0].xen && cfg.guests[0].socket[0] == '\0',
+	      "a xen guest has no socket");
+	CHECK(ds_config_guest_devargs(&cfg, &cfg.guests[0], da,
+				      sizeof(da)) == 0 &&
+	      !strcmp(da, "net_xenshm_vm5,transport=xen,domid=5,devid=1"),
+	      "xen devargs '%s'", da);
+	expect_error("[tenant t]\n[guest g]\ntenant=t\nxen-domid=5\n"
+		     "socket=/s\n", "t.conf:2: [guest g]: xen-domid/xen-devid "
+		     "(Xen transport) and socket/devargs exclude each other");
+	expect_error("[tenant t]\n[guest a]\ntenant=t\nxen-domid=5\n"
+		     "[guest b]\ntenant=t\nxen-domid=5\n",
+		     "t.conf:5: [guest b]: Xen device 5/0 is also guest 'a''s");
+	expect_error("[guest g]\nxen-domid = 40000\n", "xen-domid must be");
+	expect_error("[guest g]\nxen-devid = 256\n", "xen-devid must be");
+}
+
 static void
 test_values(void)
 {
@@ -266,6 +291,7 @@ main(void)
 	test_good();
 	test_overrides();
 	test_errors();
+	test_xen();
 	test_values();
 	if (failures != 0) {
 		fprintf(stderr, "%d check(s) failed\n", failures);
