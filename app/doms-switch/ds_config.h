@@ -34,8 +34,8 @@
 /* How a guest port's source MAC is policed. */
 enum ds_spoof_mode {
 	DS_SPOOF_STRICT = 0,	/* only the configured mac= */
-	DS_SPOOF_LEARN_FIRST,	/* the first unicast source seen, then only it */
-	DS_SPOOF_OFF,		/* any unicast source (learnt, within max-macs) */
+	DS_SPOOF_LEARN_FIRST,	/* the first unicast source, then only it */
+	DS_SPOOF_OFF,		/* any unicast source, learnt up to max-macs */
 };
 
 struct ds_tenant_cfg {
@@ -71,7 +71,7 @@ struct ds_guest_cfg {
 	uint32_t rate_burst_ms;
 	uint32_t peer_uid;
 	bool peer_uid_set;
-	bool dynamic;			/* made from default-tenant, no section */
+	bool dynamic;			/* no section: default-tenant */
 	struct ds_port_cfg port;
 	int line;
 	int tenant_line;

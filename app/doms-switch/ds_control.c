@@ -132,7 +132,8 @@ ds_control_learn(struct ds_switch *sw)
 			uint32_t tlimit;
 
 			/* the port left since the worker asked */
-			if (p == NULL || p->ref != r[i].ref || t >= sw->n_tenants)
+			if (p == NULL || p->ref != r[i].ref ||
+			    t >= sw->n_tenants)
 				continue;
 			tlimit = sw->cfg->tenants[t].max_macs;
 			if (pin) {

@@ -166,7 +166,8 @@ host_scan(struct ds_disc_source *s, ds_disc_found_cb found,
 			     "socket", arg);
 			continue;
 		}
-		memcpy(e.socket, path, DS_PATH_MAX - 1);	/* length checked */
+		/* the length was checked above */
+		memcpy(e.socket, path, DS_PATH_MAX - 1);
 		e.socket[DS_PATH_MAX - 1] = '\0';
 		e.guest_idx = -1;
 		found(&e, arg);

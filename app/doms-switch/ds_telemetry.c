@@ -460,7 +460,7 @@ tel_info(const char *cmd __rte_unused, const char *params __rte_unused,
 	rte_tel_data_add_dict_string(d, "pmd", sw->pmd_path[0] ?
 				     sw->pmd_path : "(not loaded by us)");
 	rte_tel_data_add_dict_u64(d, "uptime_ms",
-				  (rte_rdtsc() - sw->start_tsc) * 1000 / sw->hz);
+			(rte_rdtsc() - sw->start_tsc) * 1000 / sw->hz);
 	rte_tel_data_add_dict_int(d, "ports", n);
 	rte_tel_data_add_dict_int(d, "workers", sw->n_workers);
 	rte_tel_data_add_dict_u64(d, "attaches", sw->attaches);

@@ -489,8 +489,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (!sw->xenshm_pmd_loaded)
-		DS_LOG(WARNING, "no net_xenshm PMD given or found (%s); guests "
-		       "on the host transport cannot attach", DS_PMD_INSTALL_PATH);
+		DS_LOG(WARNING, "no net_xenshm PMD given or found (%s); "
+		       "guests on the host transport cannot attach",
+		       DS_PMD_INSTALL_PATH);
 	else
 		DS_LOG(INFO, "net_xenshm PMD: %s", user_pmd ?
 		       "from the EAL arguments" : sw->pmd_path);

@@ -142,8 +142,9 @@ static void
 usage(const char *prg)
 {
 	fprintf(stderr,
-		"usage: %s [EAL args] -- [--port N] [--send SPEC]... [--pps N]\n"
-		"       [--send-delay MS] [--recv MS] [--stall] [--link-wait MS]\n"
+		"usage: %s [EAL args] -- [--port N] [--send SPEC]...\n"
+		"       [--pps N] [--send-delay MS] [--recv MS] [--stall]\n"
+		"       [--link-wait MS]\n"
 		"       [--done PREFIX] [--until FILE]\n"
 		"SPEC: tag=NAME,src=MAC,dst=MAC[,count=N][,len=N][,vlan=N]"
 		"[,type=HEX][,when=FILE]\n"
