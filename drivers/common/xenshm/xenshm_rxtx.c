@@ -186,7 +186,12 @@ xenshm_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	nb_rxq = p->nb_rxq;
 	if (unlikely(q->qid >= n_qp || nb_rxq == 0))
 		goto out;
-	/* This queue's rings: qid, qid + nb_rxq, ... below n_qp. */
+	if (likely(nb_rxq >= n_qp)) {
+		/* One pair per queue: no division on the common path. */
+		got = rx_ring(q, &p->rx_ring[q->qid].c, q->qid, pkts, n);
+		goto out;
+	}
+	/* This queue's pairs: qid, qid + nb_rxq, ... below n_qp. */
 	nrings = (n_qp - q->qid + nb_rxq - 1) / nb_rxq;
 	if (q->rr >= nrings)
 		q->rr = 0;
@@ -216,12 +221,23 @@ tx_len(const struct rte_mbuf *m)
 	return len;
 }
 
-/* Copy an mbuf chain of 'len' bytes into slots i .. i+ns-1 and chain them. */
+/* Write descriptor i past the producer position with one 16-byte store. */
+static __rte_always_inline void
+tx_desc(struct shmring_prod *pr, uint32_t i, uint32_t off, uint32_t len,
+	uint16_t flags)
+{
+	const struct shmring_desc d = {
+		.offset = off, .len = len, .flags = flags, .rsvd = 0, .meta = 0,
+	};
+
+	*shmring_prod_desc(pr, i) = d;
+}
+
+/* Copy an mbuf chain into slots i, i+1, ... and chain them with NEXT. */
 static void
 tx_copy(struct shmring_prod *pr, uint32_t i, const struct rte_mbuf *m)
 {
 	const uint32_t slot = pr->slot_size;
-	struct shmring_desc *d;
 	uint32_t off, fill = 0;
 	uint8_t *dst = shmring_prod_slot(pr, i, &off);
 
@@ -233,12 +249,7 @@ tx_copy(struct shmring_prod *pr, uint32_t i, const struct rte_mbuf *m)
 			uint32_t chunk;
 
 			if (fill == slot) {
-				d = shmring_prod_desc(pr, i);
-				d->offset = off;
-				d->len = fill;
-				d->flags = SHMRING_DESC_F_NEXT;
-				d->rsvd = 0;
-				d->meta = 0;
+				tx_desc(pr, i, off, fill, SHMRING_DESC_F_NEXT);
 				i++;
 				dst = shmring_prod_slot(pr, i, &off);
 				fill = 0;
@@ -250,12 +261,7 @@ tx_copy(struct shmring_prod *pr, uint32_t i, const struct rte_mbuf *m)
 			left -= chunk;
 		}
 	}
-	d = shmring_prod_desc(pr, i);
-	d->offset = off;
-	d->len = fill;
-	d->flags = 0;
-	d->rsvd = 0;
-	d->meta = 0;
+	tx_desc(pr, i, off, fill, 0);
 }
 
 /*
@@ -335,7 +341,7 @@ xenshm_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 		return n;
 	}
 	n_qp = p->n_qp;
-	qp = q->qid % n_qp;
+	qp = likely(q->qid < n_qp) ? q->qid : q->qid % n_qp;
 	tr = &p->tx_ring[qp];
 	/* Pair qp's ring is shared when tx queue qp + n_qp exists too. */
 	shared = qp + n_qp < p->nb_txq;
