@@ -56,6 +56,13 @@
 
 /* Re-read xenstore this often even without a watch event. */
 #define XEN_RECHECK_MS		500
+/*
+ * After PEER_DOWN the caller stops its data path; the region is moved to
+ * another DomS no sooner than this, so a burst still running when the
+ * control thread learned the news has long finished (the contract is
+ * still: no access to the region between PEER_DOWN and PEER_UP).
+ */
+#define XEN_MOVE_DELAY_MS	200
 /* A refused offer is tried again after this long (or when it changes). */
 #define XEN_RETRY_MS		5000
 #define MS			1000000ull
@@ -90,6 +97,7 @@ struct xen_guest {
 	bool published;			/* offer for r.granted_to written */
 	bool dirty;			/* a watch fired */
 	uint64_t next_check_ns;
+	uint64_t move_after_ns;		/* no region move before this */
 	char last_reject[SHMRING_WHY_MAX];
 };
 
@@ -128,6 +136,7 @@ guest_down(struct shmring_guest_ep *ep, int err)
 	if (g->published)
 		guest_set_state(g, SHMRING_XB_INITIALISED);
 	g->dirty = true;
+	g->move_after_ns = xst_now_ns() + XEN_MOVE_DELAY_MS * MS;
 	return SHMRING_EV_PEER_DOWN;
 }
 
@@ -306,6 +315,11 @@ guest_reconcile(struct shmring_guest_ep *ep, char *why, size_t why_len)
 	}
 
 	if (g->r.granted_to != b) {
+		if (xst_now_ns() < g->move_after_ns) {
+			WHY("moving the region to DomS %u shortly", b);
+			g->next_check_ns = g->move_after_ns;
+			return SHMRING_EV_NONE;
+		}
 		/* Stale keys must not be taken for an offer meanwhile. */
 		guest_set_state(g, SHMRING_XB_INITIALISING);
 		g->published = false;

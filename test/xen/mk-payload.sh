@@ -96,7 +96,8 @@ for t in read write rm list exists ls watch; do
 done
 # EAL loads every plugin in its default directory: only the needed ones.
 PMDDIR=usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0
-mkdir -p "$D/$PMDDIR"
+DEPDIR=usr/lib/xenshm-deps	# domu-init.sh puts it in LD_LIBRARY_PATH
+mkdir -p "$D/$PMDDIR" "$D/$DEPDIR"
 for p in librte_mempool_ring librte_bus_vdev librte_net_null librte_net_ring; do
 	cp -a "$rootfs/$PMDDIR/$p".so* "$D/$PMDDIR/" 2>/dev/null || true
 done
@@ -119,6 +120,18 @@ fi
 } | awk '/=>/ && $3 ~ /^\// {print $3} $1 ~ /^\/lib/ {print $1}' |
 	sort -u | while read -r lib; do
 		real=$(chroot "$rootfs" readlink -f "$lib")
+		case $real in
+		/$PMDDIR/*)
+			# Linked by testpmd, but EAL must not load it as a
+			# plugin: keep it out of the plugin directory (the
+			# programs find it through LD_LIBRARY_PATH).
+			base_n=$(basename "$real")
+			if [ ! -e "$D/$PMDDIR/$base_n" ]; then
+				install -D -m755 "$rootfs$real" "$D/$DEPDIR/$base_n"
+				ln -sf "$base_n" "$D/$DEPDIR/$(basename "$lib")"
+				continue
+			fi ;;
+		esac
 		install -D -m755 "$rootfs$real" "$D$real"
 		[ -e "$D$lib" ] || { mkdir -p "$D$(dirname "$lib")"; ln -s "$real" "$D$lib"; }
 	done

@@ -50,10 +50,17 @@ done
 domid=$(xenstore-read domid 2>/dev/null)
 say "domid=$domid"
 
-# DPDK in a small domU: no hugepages (--no-huge), plugins from a
-# root-owned directory (EAL refuses world-writable parents).
-EAL_COMMON="--no-huge -m 192 --no-pci --in-memory --log-level=pmd.net.xenshm*:info"
+# DPDK in a small domU: no hugepages (--no-huge), one vCPU shared by the
+# lcores, plugins from a root-owned directory (EAL refuses -d below a
+# world-writable one).
 PMDS=/opt/xenshm/pmds
+# DPDK drivers testpmd links against, kept out of EAL's plugin directory.
+export LD_LIBRARY_PATH=/usr/lib/xenshm-deps
+EAL="--no-huge -m 192 --no-pci --file-prefix xs --log-level=pmd.net.xenshm*:info"
+has_opt() { case ,$opt, in *,$1,*) return 0 ;; esac; return 1; }
+# Guest port: follows whichever DomS Dom0 assigns (backend=any).
+GUEST_VDEV="net_xenshm_guest0,transport=xen,backend=any,devid=0"
+PKC_SIZES="--sizes 60,256,1024,1514"
 
 case $role in
 xchk-guest)
@@ -63,6 +70,27 @@ xchk-doms)
 	set -- /usr/local/bin/xenshm-xen-check doms "$guest" 0 ;;
 idle)
 	set -- /bin/sleep 100000 ;;
+pkc-tx)
+	# Low rate: three DPDK domains share two emulated CPUs.
+	inject=
+	has_opt corrupt && inject="--inject corrupt=97"
+	set -- /usr/local/bin/xenshm-pktcheck $EAL -l 0 \
+		-d $PMDS/librte_net_xenshm_guest.so --vdev $GUEST_VDEV -- \
+		--tx-port 0 --rate 1000 $PKC_SIZES --flows 4 \
+		--report-interval 2000 --link-wait 600000 $inject ;;
+pkc-rx)
+	set -- /usr/local/bin/xenshm-pktcheck $EAL -l 0 \
+		-d $PMDS/librte_net_xenshm_guest.so --vdev $GUEST_VDEV -- \
+		--rx-port 0 $PKC_SIZES --report-interval 1000 \
+		--expect-min-rx 1000 --link-wait 600000 ;;
+pmd-doms)
+	# Two ports, one per guest; io forwarding pairs port 0 with port 1.
+	set -- /usr/bin/dpdk-testpmd $EAL --lcores "(0,1)@0" \
+		-d $PMDS/librte_net_xenshm.so \
+		--vdev "net_xenshm0,transport=xen,domid=$g1,devid=0" \
+		--vdev "net_xenshm1,transport=xen,domid=$g2,devid=0" -- \
+		--forward-mode=io --stats-period 5 --total-num-mbufs 4096 \
+		--burst 32 ;;
 *)
 	say "unknown role '$role'"
 	set -- /bin/true ;;

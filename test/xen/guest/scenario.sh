@@ -57,7 +57,7 @@ dump() {
 fail() {
 	say "FAIL in stage $STAGE: $*"
 	echo "stage $STAGE: $*" >> $VERDICT
-	dump guest1 guest2 doms
+	dump xguest xdoms guest1 guest2 doms
 	xl list
 	exit 1
 }
@@ -110,7 +110,7 @@ wait_gone() { # NAME SECONDS
 }
 destroy_all() {
 	local n
-	for n in doms guest1 guest2; do
+	for n in doms guest1 guest2 xdoms xguest; do
 		gone $n || xl destroy $n
 	done
 }
@@ -135,42 +135,42 @@ phase_xchk() {
 	[ "$BREAK" = devid ] && devid=1
 	[ "$BREAK" = corrupt ] && opt="xsopt=corrupt"
 
-	stage xchk-boot "guest1 (transport checker) and DomS (echo)"
-	mkcfg guest guest1 xchk-guest ""
-	create guest1
-	g1=${DOMID[guest1]}
-	mkcfg doms doms xchk-doms "xsguest=$g1 $opt"
-	create doms
-	xenshm-ctl connect guest1 $devid doms || fail "xenshm-ctl connect"
+	stage xchk-boot "xguest (transport checker) and xdoms (DomS, echo)"
+	mkcfg guest xguest xchk-guest ""
+	create xguest
+	g1=${DOMID[xguest]}
+	mkcfg doms xdoms xchk-doms "xsguest=$g1 $opt"
+	create xdoms
+	xenshm-ctl connect xguest $devid xdoms || fail "xenshm-ctl connect"
 	xenshm-ctl daemon > $R/ctl-daemon.log 2>&1 &
 	CTL_PID=$!
-	wait_log guest1 'XCHK guest pid=' 60 || fail "guest1 checker did not start"
-	wait_log doms 'XCHK doms pid=' 60 || fail "DomS echo did not start"
+	wait_log xguest 'XCHK guest pid=' 60 || fail "xguest checker did not start"
+	wait_log xdoms 'XCHK doms pid=' 60 || fail "DomS echo did not start"
 	stage_done
 
-	stage xchk-connect "DomS maps guest1's region"
-	wait_log guest1 'XCHK-EVENT guest .*PEER_UP' 60 ||
-		fail "guest1 never saw DomS attach"
-	wait_val_above guest1 '^XCHK guest ' rx 300 60 ||
-		fail "no echo traffic guest1 <-> DomS"
-	say "traffic: $(con guest1 | grep '^XCHK guest ' | tail -n1)"
+	stage xchk-connect "DomS maps xguest's region"
+	wait_log xguest 'XCHK-EVENT guest .*PEER_UP' 60 ||
+		fail "xguest never saw DomS attach"
+	wait_val_above xguest '^XCHK guest ' rx 300 60 ||
+		fail "no echo traffic xguest <-> DomS"
+	say "traffic: $(con xguest | grep '^XCHK guest ' | tail -n1)"
 	stage_done
 
-	stage xchk-doms-restart "xl destroy doms; xl create doms"
-	down0=$(count_log guest1 'XCHK-EVENT guest .*PEER_DOWN')
-	up0=$(count_log guest1 'XCHK-EVENT guest .*PEER_UP')
+	stage xchk-doms-restart "xl destroy xdoms; xl create xdoms"
+	down0=$(count_log xguest 'XCHK-EVENT guest .*PEER_DOWN')
+	up0=$(count_log xguest 'XCHK-EVENT guest .*PEER_UP')
 	t_destroy=$(now)
-	xl destroy doms || fail "xl destroy doms"
-	wait_log guest1 'XCHK-EVENT guest .*PEER_DOWN' 30 $((down0 + 1)) ||
-		fail "guest1 did not notice DomS going away"
+	xl destroy xdoms || fail "xl destroy xdoms"
+	wait_log xguest 'XCHK-EVENT guest .*PEER_DOWN' 30 $((down0 + 1)) ||
+		fail "xguest did not notice DomS going away"
 	t_down=$(now)
-	rx0=$(last_val guest1 '^XCHK guest ' rx)
-	say "guest1 saw DomS go after $(since $t_destroy) s (rx=$rx0)"
+	rx0=$(last_val xguest '^XCHK guest ' rx)
+	say "xguest saw DomS go after $(since $t_destroy) s (rx=$rx0)"
 	t_create=$(now)
-	create doms
-	wait_log guest1 'XCHK-EVENT guest .*PEER_UP' 120 $((up0 + 1)) ||
-		fail "guest1 never re-attached to the new DomS"
-	wait_val_above guest1 '^XCHK guest ' rx $((rx0 + 100)) 60 ||
+	create xdoms
+	wait_log xguest 'XCHK-EVENT guest .*PEER_UP' 120 $((up0 + 1)) ||
+		fail "xguest never re-attached to the new DomS"
+	wait_val_above xguest '^XCHK guest ' rx $((rx0 + 100)) 60 ||
 		fail "traffic did not resume after the DomS restart"
 	t_up=$(now)
 	echo "XS-RECOVERY xchk: destroy->noticed $(diff_s $t_down $t_destroy) s," \
@@ -181,34 +181,117 @@ phase_xchk() {
 
 	stage xchk-verdict "stop the checker, collect its verdict"
 	sleep 3
-	stop_role guest1
-	wait_log guest1 'XCHK-VERDICT guest' 30 || fail "no verdict from guest1"
-	wait_log guest1 'role exit' 30 || fail "guest1 program did not exit"
-	say "guest1: $(con guest1 | grep 'XCHK-VERDICT guest')"
-	pid1=$(con guest1 | grep -m1 'role pid=' | sed 's/.*pid=//')
-	pid2=$(con guest1 | grep 'role exit' | tail -n1 | sed 's/.*pid=//')
-	[ "$(count_log guest1 'role pid=')" = 1 ] && [ "$pid1" = "$pid2" ] ||
-		fail "guest1's program was restarted (pids $pid1 / $pid2)"
-	con guest1 | grep -q 'XCHK-VERDICT guest PASS' ||
-		fail "guest1: $(con guest1 | grep 'XCHK-VERDICT guest')"
-	stop_role doms
+	stop_role xguest
+	wait_log xguest 'XCHK-VERDICT guest' 30 || fail "no verdict from xguest"
+	wait_log xguest 'role exit' 30 || fail "xguest program did not exit"
+	say "xguest: $(con xguest | grep 'XCHK-VERDICT guest')"
+	pid1=$(con xguest | grep -m1 'role pid=' | sed 's/.*pid=//')
+	pid2=$(con xguest | grep 'role exit' | tail -n1 | sed 's/.*pid=//')
+	[ "$(count_log xguest 'role pid=')" = 1 ] && [ "$pid1" = "$pid2" ] ||
+		fail "xguest's program was restarted (pids $pid1 / $pid2)"
+	con xguest | grep -q 'XCHK-VERDICT guest PASS' ||
+		fail "xguest: $(con xguest | grep 'XCHK-VERDICT guest')"
+	stop_role xdoms
 	kill $CTL_PID 2>/dev/null
-	wait_gone guest1 30
+	wait_gone xguest 30
 	destroy_all
-	wait_gone doms 30
-	xenshm-ctl disconnect ${DOMID[guest1]} $devid --force >/dev/null 2>&1
+	wait_gone xdoms 30
+	xenshm-ctl disconnect ${DOMID[xguest]} $devid --force >/dev/null 2>&1
 	stage_done
-	echo "xchk: guest1 <-> DomS echo checked, DomS restarted, same guest process" >> $VERDICT
+	echo "xchk: xguest <-> DomS echo checked, DomS restarted, same guest process" >> $VERDICT
 }
 
 # ------------------------------------------------------------------- pmd
 phase_pmd() {
+	local devid2=0 opt="" g1 g2 n rx0 t_destroy t_down t_create t_up
+	local pid1 pid2 sum
 	. /xenshm/have.env
-	if [ -z "$pmd_guest" ] || [ -z "$pmd_doms" ]; then
+	if [ -z "$pmd_guest" ] || [ -z "$pmd_doms" ] || [ -z "$pktcheck" ]; then
 		STAGE=pmd-prereq
-		fail "the PMDs were not built (need guest-pmd and drivers/net/xenshm)"
+		fail "not built: need guest-pmd, drivers/net/xenshm and test/pktcheck"
 	fi
-	fail "pmd phase not written yet"
+	[ "$BREAK" = devid ] && devid2=1
+	[ "$BREAK" = corrupt ] && opt="xsopt=corrupt"
+
+	stage pmd-boot "guest1 (pktcheck sender), guest2 (pktcheck receiver), DomS (testpmd)"
+	mkcfg guest guest1 pkc-tx "$opt"
+	create guest1
+	mkcfg guest guest2 pkc-rx ""
+	create guest2
+	g1=${DOMID[guest1]}
+	g2=${DOMID[guest2]}
+	mkcfg doms doms pmd-doms "xsg1=$g1 xsg2=$g2"
+	create doms
+	xenshm-ctl connect guest1 0 doms || fail "xenshm-ctl connect guest1"
+	xenshm-ctl connect guest2 $devid2 doms || fail "xenshm-ctl connect guest2"
+	xenshm-ctl daemon > $R/ctl-daemon-pmd.log 2>&1 &
+	CTL_PID=$!
+	for n in guest1 guest2; do
+		wait_log $n 'role pid=' 60 || fail "$n did not start its program"
+	done
+	wait_log doms 'role pid=' 60 || fail "DomS did not start testpmd"
+	stage_done
+
+	stage pmd-traffic "guest1 -> DomS -> guest2, checked by pktcheck"
+	wait_val_above guest2 'pktcheck: progress' rx 500 180 ||
+		fail "guest2 received no traffic through DomS"
+	say "guest2: $(con guest2 | grep 'pktcheck: progress' | tail -n1)"
+	# Where the memory goes: each guest granted its region to DomS.
+	for n in guest1 guest2; do
+		say "$n device granted-to: $(xenstore-read /local/domain/${DOMID[$n]}/device/xenshm/0/granted-to 2>&1)," \
+			"DomS is ${DOMID[doms]}; vifs: $(xl network-list $n 2>/dev/null | tail -n +2 | wc -l)"
+	done
+	stage_done
+
+	stage pmd-doms-restart "xl destroy doms; xl create doms; guests keep running"
+	t_destroy=$(now)
+	xl destroy doms || fail "xl destroy doms"
+	wait_log guest2 'DomS left|went away' 30 ||
+		fail "guest2's PMD did not notice DomS going away"
+	t_down=$(now)
+	sleep 2
+	rx0=$(last_val guest2 'pktcheck: progress' rx)
+	say "DomS gone; guest2 rx=$rx0"
+	t_create=$(now)
+	create doms
+	wait_val_above guest2 'pktcheck: progress' rx $((rx0 + 500)) 180 ||
+		fail "traffic did not resume after the DomS restart"
+	t_up=$(now)
+	echo "XS-RECOVERY pmd: destroy->noticed $(diff_s $t_down $t_destroy) s," \
+		"create->traffic $(diff_s $t_up $t_create) s," \
+		"destroy->traffic $(diff_s $t_up $t_destroy) s" |
+		tee -a $R/stage-times.txt
+	say "guest2: $(con guest2 | grep 'pktcheck: progress' | tail -n1)"
+	stage_done
+
+	stage pmd-verdict "stop sender then receiver; pktcheck verdicts; same processes"
+	sleep 3
+	stop_role guest1
+	wait_log guest1 'role exit' 60 || fail "guest1's pktcheck did not exit"
+	sleep 2
+	stop_role guest2
+	wait_log guest2 'role exit' 60 || fail "guest2's pktcheck did not exit"
+	for n in guest1 guest2; do
+		sum=$(con $n | grep -E '^pktcheck: tx=' | tail -n1)
+		say "$n summary: $sum"
+		pid1=$(con $n | grep -m1 'role pid=' | sed 's/.*pid=//')
+		pid2=$(con $n | grep 'role exit' | tail -n1 | sed 's/.*pid=//')
+		[ "$(count_log $n 'role pid=')" = 1 ] && [ "$pid1" = "$pid2" ] ||
+			fail "$n's program was restarted (pids $pid1 / $pid2)"
+		echo "$sum" | grep -q 'result=PASS' ||
+			fail "$n: pktcheck says $(echo "$sum" | grep -o 'result=[A-Z]*'): $(con $n | grep 'pktcheck: FAIL' | head -n3 | tr '\n' ' ')"
+		con $n | grep -q 'role exit rc=0' || fail "$n: pktcheck exit status not 0"
+	done
+	echo "XS-RESULT pmd guest2 $(con guest2 | grep -E '^pktcheck: tx=' | tail -n1 |
+		grep -oE '(rx|lost|duplicated|corrupted|max_gap_ms)=[0-9.]+' | tr '\n' ' ')" |
+		tee -a $R/stage-times.txt
+	stop_role doms
+	kill $CTL_PID 2>/dev/null
+	wait_gone guest1 30
+	wait_gone guest2 30
+	destroy_all
+	stage_done
+	echo "pmd: guest1 -> DomS(testpmd) -> guest2 checked by pktcheck, DomS restarted, same guest processes" >> $VERDICT
 }
 
 # ----------------------------------------------------------------- smoke
