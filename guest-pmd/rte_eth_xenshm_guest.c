@@ -251,8 +251,14 @@ guest_parse(const char *name, const char *args,
 		goto out;
 	has_path = xenshm_kv_str(guest_logtype, name, kv, KEY_PATH, cfg->path,
 				 sizeof(cfg->path));
-	has_backend = xenshm_kv_u32(guest_logtype, name, kv, KEY_BACKEND, 0,
-				    UINT16_MAX - 1, &backend);
+	/* backend=any: follow the DomS Dom0 assigns (docs/xen.md). */
+	if (rte_kvargs_get(kv, KEY_BACKEND) != NULL &&
+	    strcmp(rte_kvargs_get(kv, KEY_BACKEND), "any") == 0)
+		has_backend = 0;	/* backend stays UINT32_MAX: any */
+	else
+		has_backend = xenshm_kv_u32(guest_logtype, name, kv,
+					    KEY_BACKEND, 0, UINT16_MAX - 1,
+					    &backend);
 	has_devid = xenshm_kv_u32(guest_logtype, name, kv, KEY_DEVID, 0,
 				  INT32_MAX, &devid);
 	has_uid = xenshm_kv_u32(guest_logtype, name, kv, KEY_PEER_UID, 0,
@@ -427,7 +433,7 @@ RTE_PMD_REGISTER_VDEV(net_xenshm_guest, guest_drv);
 RTE_PMD_REGISTER_PARAM_STRING(net_xenshm_guest,
 	"path=<socket> "
 	"transport=host|xen "
-	"backend=<DomS domid> "
+	"backend=<DomS domid>|any "
 	"devid=<int> "
 	"queues=<1-16> "
 	"ring-size=<64-32768, power of 2> "
