@@ -84,7 +84,8 @@ struct shmring_xen_peer {
  * DomS: list the devices Dom0 assigned to the calling domain (the
  * directories under its backend/xenshm).  Fills at most 'max' entries,
  * sorted by (domid, devid), and returns how many there are in all
- * (possibly more than 'max'), or -1 with a sentence in 'why'.
+ * (possibly more than 'max': then call again with a larger array), or
+ * -1 with a sentence in 'why'.
  */
 int shmring_xen_assigned(struct shmring_xen_peer *out, unsigned int max,
 			 char *why, size_t why_len);

@@ -54,8 +54,11 @@
 			snprintf(why, why_len, __VA_ARGS__);		\
 	} while (0)
 
-/* Re-read xenstore this often even without a watch event. */
+/* Re-read xenstore this often even without a watch event ... */
 #define XEN_RECHECK_MS		500
+/* ... and no more often than this however many events come (a peer
+ * writing its keys in a loop must not make us hammer xenstore). */
+#define XEN_MIN_CHECK_MS	50
 /*
  * After PEER_DOWN the caller stops its data path; the region is moved to
  * another DomS no sooner than this, so a burst still running when the
@@ -97,6 +100,7 @@ struct xen_guest {
 	bool published;			/* offer for r.granted_to written */
 	bool dirty;			/* a watch fired */
 	uint64_t next_check_ns;
+	uint64_t last_check_ns;
 	uint64_t move_after_ns;		/* no region move before this */
 	char last_reject[SHMRING_WHY_MAX];
 };
@@ -126,12 +130,11 @@ guest_follow_backend(struct xen_guest *g, uint32_t b, uint32_t devid)
 static int
 guest_down(struct shmring_guest_ep *ep, int err)
 {
-	struct shmring_region_hdr *h = ep->base;
 	struct xen_guest *g = ep->priv;
 
 	ep->attached = false;
 	ep->last_err = err;
-	shmring_side_set_live(&h->guest, SHMRING_SIDE_INIT);
+	/* guest.live stays CONNECTED: we are still here (protocol.md 10). */
 	/* Our offer still stands for a DomS that comes back. */
 	if (g->published)
 		guest_set_state(g, SHMRING_XB_INITIALISED);
@@ -275,6 +278,8 @@ guest_reconcile(struct shmring_guest_ep *ep, char *why, size_t why_len)
 			     SHMRING_XEN_DOMID_MAX, &b) != XST_OK) {
 		if (g->backend != SHMRING_XEN_DOMID_ANY)
 			guest_follow_backend(g, SHMRING_XEN_DOMID_ANY, 0);
+		/* The directory, and our offer with it, is gone. */
+		g->published = false;
 		if (ep->attached) {
 			WHY("device %u disconnected by Dom0", ep->cfg.devid);
 			return guest_down(ep, SHMRING_E_NO_PEER);
@@ -346,6 +351,15 @@ guest_reconcile(struct shmring_guest_ep *ep, char *why, size_t why_len)
 					  why);
 		return guest_reject(ep, rc, why);
 	}
+	/* Dom0 may have wiped the directory meanwhile: offer again. */
+	if (g->published) {
+		uint32_t e;
+
+		if (xst_read_key_u32(g->xs, XBT_NULL, g->fe, "epoch",
+				     UINT32_MAX, &e) != XST_OK ||
+		    e != ep->epoch)
+			g->published = false;
+	}
 	if (!g->published) {
 		rc = guest_publish(ep, why, why_len);
 		if (rc != SHMRING_OK)
@@ -393,9 +407,11 @@ xen_guest_poll(struct shmring_guest_ep *ep, char *why, size_t why_len)
 	now = xst_now_ns();
 	if (xst_drain_watches(g->xs) > 0)
 		g->dirty = true;
-	if (!g->dirty && now < g->next_check_ns)
+	if (now < g->last_check_ns + XEN_MIN_CHECK_MS * MS ||
+	    (!g->dirty && now < g->next_check_ns))
 		return SHMRING_EV_NONE;
 	g->dirty = false;
+	g->last_check_ns = now;
 	g->next_check_ns = now + XEN_RECHECK_MS * MS;
 	return guest_reconcile(ep, why, why_len);
 }
@@ -457,7 +473,9 @@ xen_guest_close(struct shmring_guest_ep *ep)
 	if (g == NULL)
 		return;
 	shmring_side_set_live(&h->guest, SHMRING_SIDE_GONE);
-	guest_set_state(g, SHMRING_XB_CLOSED);
+	/* Tell DomS, unless Dom0 already removed the directory. */
+	if (g->published)
+		guest_set_state(g, SHMRING_XB_CLOSED);
 	xs_unwatch(g->xs, g->fe, "fe");
 	if (g->backend != SHMRING_XEN_DOMID_ANY)
 		xs_unwatch(g->xs, g->be, "be");
@@ -489,6 +507,7 @@ struct xen_doms {
 	bool limits_written;
 	bool dirty;
 	uint64_t next_check_ns;
+	uint64_t last_check_ns;
 	uint32_t refused_epoch;		/* offer refused last ... */
 	uint64_t retry_ns;		/* ... not tried again before this */
 	char last_reject[SHMRING_WHY_MAX];
@@ -783,9 +802,11 @@ xen_doms_poll(struct shmring_doms_ep *ep, char *why, size_t why_len)
 	now = xst_now_ns();
 	if (xst_drain_watches(d->xs) > 0)
 		d->dirty = true;
-	if (!d->dirty && now < d->next_check_ns)
+	if (now < d->last_check_ns + XEN_MIN_CHECK_MS * MS ||
+	    (!d->dirty && now < d->next_check_ns))
 		return SHMRING_EV_NONE;
 	d->dirty = false;
+	d->last_check_ns = now;
 	d->next_check_ns = now + XEN_RECHECK_MS * MS;
 	if (d->state == XD_UP)
 		return doms_check_up(ep, why, why_len);

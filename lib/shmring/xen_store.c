@@ -354,13 +354,15 @@ shmring_xen_assigned(struct shmring_xen_peer *out, unsigned int max,
 
 	xs = xs_open(0);
 	if (xs == NULL) {
-		snprintf(why, why_len, "cannot open xenstore: %s",
-			 strerror(errno));
+		if (why != NULL && why_len > 0)
+			snprintf(why, why_len, "cannot open xenstore: %s",
+				 strerror(errno));
 		return -1;
 	}
 	if (!xst_self_domid(xs, &self)) {
-		snprintf(why, why_len, "cannot read our domain id from "
-			 "xenstore");
+		if (why != NULL && why_len > 0)
+			snprintf(why, why_len, "cannot read our domain id "
+				 "from xenstore");
 		xs_close(xs);
 		return -1;
 	}
