@@ -96,6 +96,20 @@ for c in $CASES; do
 	"$HOSTILE" "$ROLE" "$HSOCK" "$mode" 10 >"$XT_DIR/hostile-$mode.log" 2>&1 &
 	hp=$!
 	XT_EXTRA_PIDS+=("$hp")
+	if [ "$ROLE" = doms ] && [ "$want" != none ]; then
+		# the hostile DomS stays attached until told: wait for the
+		# victim to disable the port (the attack follows the good
+		# frames, which the hostile peer saw consumed)
+		end=$(($(xt_now_ms) + 15000))
+		while :; do
+			xt_xstats "$V" 0
+			[ "${XS[port_disabled]}" = 1 ] && break
+			kill -0 "$hp" 2>/dev/null || break
+			[ "$(xt_now_ms)" -lt "$end" ] || break
+			sleep 0.05
+		done
+		kill -TERM "$hp" 2>/dev/null
+	fi
 	end=$(($(xt_now_ms) + 20000))
 	while kill -0 "$hp" 2>/dev/null; do
 		[ "$(xt_now_ms)" -lt "$end" ] || {
@@ -108,7 +122,7 @@ for c in $CASES; do
 	hrc=$?
 	kill -0 "${XT_PID[$V]}" 2>/dev/null || xt_fail "$mode: victim testpmd died"
 	[ "$hrc" = 0 ] || { cat "$XT_DIR/hostile-$mode.log"
-		xt_fail "$mode: hostile peer exit $hrc (2 = DomS never left)"; }
+		xt_fail "$mode: hostile peer exit $hrc (2: DomS never left, 3: the victim never consumed)"; }
 	sleep 0.2
 	g1=$(good_rx)
 	xt_check "$mode: well-behaved port 1 kept forwarding" "$g1" -gt "$g0"

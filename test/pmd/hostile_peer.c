@@ -14,13 +14,18 @@
  * timeout, 1 on a setup error.
  *
  * Role "doms": attaches to a guest's region like net_xenshm does, sends
- * good frames on d2g ring 0, then attacks.  It stays attached for a second
- * so the guest sees the attack and not a disconnect, then leaves; exit 0,
- * or 1 on a setup error.
+ * good frames on d2g ring 0, then attacks.  It stays attached (so the
+ * guest sees the attack, not a disconnect) until SIGTERM or the timeout,
+ * then leaves; exit 0, or 1 on a setup error.
+ *
+ * Both roles wait until the peer has consumed the good frames before they
+ * attack, so a victim that is slow to start (a loaded machine) is still
+ * attacked while it polls; exit 3 if it never consumes them.
  *
  * usage: xenshm-hostile-peer guest|doms PATH MODE [TIMEOUT_S]
  */
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +52,15 @@ static bool doms_role;
 static struct shmring_prod tx;		/* ring 0 of our direction */
 static struct shmring_region_info info;
 static void *base;
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
 
 static uint64_t
 now_ms(void)
@@ -302,6 +316,25 @@ leave(void)
 	}
 }
 
+/* Wait until the peer's consumer index reaches our producer index. */
+static int
+wait_consumed(unsigned int timeout_ms)
+{
+	struct shmring_ring_hdr *h = ring_hdr(tx_ring_no());
+	uint64_t end = now_ms() + timeout_ms;
+
+	while (now_ms() < end) {
+		if (shmring_load_acquire(&h->cons) == tx.prod)
+			return 1;
+		if (doms_role)
+			shmring_doms_poll(dep, NULL, 0);
+		else
+			shmring_guest_poll(ep, NULL, 0);
+		usleep(2000);
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -321,11 +354,18 @@ main(int argc, char **argv)
 				 strcmp(mode, "attach-prod-ahead") == 0))
 		return usage(argv[0]);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
 	if (attach(argv[2], mode, timeout_s) != 0)
 		return 1;
 	if (strcmp(mode, "attach-prod-ahead") != 0) {
 		printf("hostile: sent %u good frames\n", send_good(GOOD_FRAMES));
-		usleep(300 * 1000);
+		if (!wait_consumed(timeout_s * 1000)) {
+			printf("hostile: the peer did not consume them\n");
+			leave();
+			return 3;
+		}
+		printf("hostile: the peer consumed them\n");
 		if (strcmp(mode, "no-consume") == 0) {
 			/* Keep the peer sending into our full ring a while. */
 			for (i = 0; i < 100; i++) {
@@ -341,7 +381,12 @@ main(int argc, char **argv)
 	}
 	if (doms_role) {
 		/* Stay so the guest sees the attack, not a disconnect. */
-		wait_event(SHMRING_EV_PEER_DOWN, 1000);
+		uint64_t end = now_ms() + timeout_s * 1000ull;
+
+		while (!stop_requested && now_ms() < end) {
+			shmring_doms_poll(dep, NULL, 0);
+			usleep(5000);
+		}
 		leave();
 		return 0;
 	}

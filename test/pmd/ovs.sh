@@ -7,7 +7,8 @@
 # loads librte_net_xenshm.so through other_config:dpdk-extra, adds two
 # net_xenshm ports (type=dpdk) to a datapath_type=netdev bridge with
 # flows p1 -> p2 and p2 -> p1, and forwards between two guest testpmd
-# processes: guest 1 txonly, guest 2 rxonly.
+# processes: guest 1 txonly, guest 2 rxonly.  ovs-vswitchd runs in its own
+# network namespace, so it coexists with any other OVS on the host.
 # Checks: guest 2 receives; what guest 1 put into its ring is what OVS
 # received on p1; what OVS put into p2's ring is what guest 2 received.
 # OVS has one PMD thread, so it uses 2 tx queues on a 1-pair region:
@@ -22,6 +23,7 @@ for c in ovsdb-tool ovsdb-server ovs-vsctl ovs-ofctl ovs-appctl; do
 	command -v $c >/dev/null || xt_skip "$c missing"
 done
 [ -c /dev/net/tun ] || xt_skip "/dev/net/tun missing (the netdev datapath needs taps)"
+command -v ip >/dev/null || xt_skip "ip (iproute2) missing"
 
 OVSD=$XT_DIR/ovs
 BR=xtbr$$
@@ -52,12 +54,18 @@ ovs_down() {
 		kill -9 "$pid" 2>/dev/null
 	done
 	rm -rf "/var/run/dpdk/xtovs$$"
-	# a tap left behind only if vswitchd died hard; ours only
-	ip -d link show "$BR" 2>/dev/null | grep -q 'tun type tap' &&
-		ip link del "$BR" 2>/dev/null
 	return 0
 }
 XT_CLEANUP_HOOKS+=(ovs_down)
+
+# ovs-vswitchd runs in a network namespace of its own: the netdev datapath
+# creates taps named "ovs-netdev" and after the bridge, which would clash
+# with any other OVS on this host.  The guests meet it through UNIX
+# sockets, which do not care about network namespaces.
+NETNS=xtovs$$
+ip netns add "$NETNS" || xt_skip "cannot create a network namespace"
+netns_down() { ip netns del "$NETNS" 2>/dev/null; return 0; }
+XT_CLEANUP_HOOKS+=(netns_down)
 
 ovsdb-tool create "$OVSD/db/conf.db" /usr/share/openvswitch/vswitch.ovsschema ||
 	xt_fail "ovsdb-tool create"
@@ -73,7 +81,7 @@ $VSCTL --no-wait set Open_vSwitch . other_config:dpdk-init=true \
 	other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
 	other_config:per-port-memory=true \
 	"other_config:dpdk-extra=--no-pci -d $DOMS_SO --no-huge -m 512 --legacy-mem --file-prefix xtovs$$ --log-level=pmd.net.xenshm:info"
-"$VSWITCHD" "$DB" --pidfile="$OVSD/run/ovs-vswitchd.pid" \
+ip netns exec "$NETNS" "$VSWITCHD" "$DB" --pidfile="$OVSD/run/ovs-vswitchd.pid" \
 	--log-file="$OVSD/log/ovs-vswitchd.log" --unixctl="$CTL" \
 	-vconsole:off --detach --no-chdir --mlockall ||
 	xt_fail "ovs-vswitchd-dpdk did not start"
@@ -101,7 +109,7 @@ xt_log "OVS up: $($VSCTL get Interface p1 status:driver_name) ports p1 p2"
 ARGS="--nb-cores=1 --total-num-mbufs=16384 --txpkts=64"
 xt_testpmd G1 0 0 "-d $GUEST_SO --vdev net_xenshm_guest0,path=$XT_DIR/g1.sock" \
 	"$ARGS --forward-mode=txonly"
-xt_testpmd G2 0 0 "-d $GUEST_SO --vdev net_xenshm_guest0,path=$XT_DIR/g2.sock" \
+xt_testpmd G2 0 1 "-d $GUEST_SO --vdev net_xenshm_guest0,path=$XT_DIR/g2.sock" \
 	"$ARGS --forward-mode=rxonly"
 xt_sync G1 30
 xt_sync G2 30
