@@ -141,8 +141,8 @@ struct xenshm_port {
 	struct xenshm_tx_ring tx_ring[SHMRING_MAX_QUEUE_PAIRS];
 
 	/* Control and configuration. */
-	bool guest_side;		/* guest: tx g2d, rx d2g; DomS: reverse */
-	bool mapped;			/* rx_ring/tx_ring point into a region */
+	bool guest_side;		/* guest: tx g2d, rx d2g */
+	bool mapped;			/* ring ends point into a region */
 	bool started;
 	int logtype;
 	struct rte_eth_dev *dev;

@@ -158,6 +158,7 @@ xenshm_kv_transport(int logtype, const char *drv, struct rte_kvargs *kv,
 		return -ENOTSUP;
 #endif
 	}
-	DLOG(logtype, ERR, drv, "invalid transport=%s: expected host or xen", v);
+	DLOG(logtype, ERR, drv, "invalid transport=%s: expected host or xen",
+	     v);
 	return -EINVAL;
 }

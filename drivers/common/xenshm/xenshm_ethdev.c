@@ -66,7 +66,8 @@ xenshm_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid,
 {
 	struct xenshm_port *p = xenshm_port_of(dev);
 	uint32_t room = rte_pktmbuf_data_room_size(mp);
-	uint64_t offloads = conf->offloads | dev->data->dev_conf.rxmode.offloads;
+	uint64_t offloads = conf->offloads |
+		dev->data->dev_conf.rxmode.offloads;
 	struct xenshm_rxq *q;
 
 	RTE_SET_USED(nb_desc);
@@ -84,7 +85,8 @@ xenshm_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid,
 	q->mp = mp;
 	q->qid = qid;
 	q->port_id = dev->data->port_id;
-	q->seg_room = RTE_MIN(room - RTE_PKTMBUF_HEADROOM, (uint32_t)UINT16_MAX);
+	q->seg_room = RTE_MIN(room - RTE_PKTMBUF_HEADROOM,
+			      (uint32_t)UINT16_MAX);
 	q->scatter = (offloads & RTE_ETH_RX_OFFLOAD_SCATTER) != 0;
 	dev->data->rx_queues[qid] = q;
 	return 0;

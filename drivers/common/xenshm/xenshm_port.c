@@ -80,9 +80,9 @@ xenshm_port_unmap(struct xenshm_port *p)
 }
 
 /*
- * Switch the data path.  Up: Q3, the store (seq_cst, so also a release) publishes the ring
- * ends, n_qp and queue counts written before it to the burst functions'
- * acquire (seq_cst) load in dp_enter().  Down: Q2, seq_cst store; the
+ * Switch the data path.  Up: Q3, the store (seq_cst, so also a
+ * release) publishes the ring ends, n_qp and queue counts written before
+ * it to the burst functions' acquire (seq_cst) load in dp_enter().  Down: Q2, seq_cst store; the
  * caller then waits with xenshm_port_quiesced() before unmapping.
  */
 void
@@ -155,9 +155,9 @@ xenshm_port_quiesce_wait(struct xenshm_port *p)
 
 /*
  * The peer broke the protocol on region ring 'ring': count the kind,
- * disable the port, log once.  Called from the data path, so it does nothing slow but the one
- * log line; the control path sees 'broken', takes the link down (LSC)
- * and, on DomS, unmaps the region.
+ * disable the port, log once.  Called from the data path, so it does
+ * nothing slow but the one log line; the control path sees 'broken',
+ * takes the link down (LSC) and, on DomS, unmaps the region.
  */
 void
 xenshm_port_fail(struct xenshm_port *p, int err, unsigned int ring)
