@@ -6,8 +6,8 @@
 #  1. a sends to b's MAC before b ever sent: unknown unicast, flooded to
 #     b and c; a broadcast and a multicast are flooded too; a is learnt.
 #  2. b sends once: b is learnt; now a -> b is unicast: c gets nothing.
-#  3. nothing more from b for longer than aging-time: b's entry ages out
-#     and a -> b is flooded again.
+#  3. nothing more from b for longer than aging-time (8 s): b's entry ages
+#     out and a -> b is flooded again.
 T_NAME=learn_flood
 . "$(dirname "$0")/lib.sh"
 
@@ -16,7 +16,7 @@ BC=ff:ff:ff:ff:ff:ff MCAST=01:00:5e:00:00:07
 cat >"$RUN/sw.conf" <<CONF
 [global]
 guest-dir = $RUN/guests
-aging-time = 3
+aging-time = 8
 mbufs = 8192
 detach-grace-ms = 500
 [tenant red]
@@ -35,7 +35,8 @@ start_switch "$RUN/sw.conf"
 D=$RUN/done U=$RUN/stop
 guest c $MC --recv 90000 --until "$U"
 guest b $MB --recv 90000 --until "$U" --done "$D.b" \
-	--send "tag=bhello,src=$MB,dst=$BC,count=3,when=$RUN/go.b"
+	--send "tag=bhello,src=$MB,dst=$BC,count=3,when=$RUN/go.b" \
+	--send "tag=bhello2,src=$MB,dst=$BC,count=1,when=$RUN/go.b2"
 guest a $MA --recv 90000 --until "$U" --done "$D.a" --pps 2000 \
 	--send "tag=unk,src=$MA,dst=$MB,count=20,when=$RUN/go.a1" \
 	--send "tag=bcast,src=$MA,dst=$BC,count=10" \
@@ -59,11 +60,14 @@ wait_for 30 "b sent" test -e "$D.b.bhello" || die "b did not send"
 wait_for 10 "b learnt" fdb_has $MB b || fail "b's MAC not learnt on port b"
 static=$(tel_get /doms_switch/fdb "[e['static'] for e in d['entries'].values() if e['mac'] == '$MB'][0]")
 expect "b's entry is dynamic" "$static" -eq 0
+# b speaks again just before: the entry is fresh whatever the steps took
+touch "$RUN/go.b2"
+wait_for 30 "b sent again" test -e "$D.b.bhello2" || die "b did not send"
 touch "$RUN/go.a2"
 wait_for 30 "phase 2 sent" test -e "$D.a.known" || die "a did not send"
 
-# 3: aging (3 s), then flooding again
-wait_for 20 "b aged out" bash -c "[ \"\$(echo /doms_switch/fdb | dpdk-telemetry.py -f $PFX-sw | grep -c '$MB')\" = 0 ]" ||
+# 3: aging (8 s), then flooding again
+wait_for 40 "b aged out" bash -c "[ \"\$(echo /doms_switch/fdb | dpdk-telemetry.py -f $PFX-sw | grep -c '$MB')\" = 0 ]" ||
 	fail "b's entry did not age out"
 aged=$(tel_get /doms_switch/fdb "d['total']")
 log "fdb entries after aging: $aged"
