@@ -34,8 +34,9 @@ CONF
 start_switch "$RUN/sw.conf"
 
 D=$RUN/done U=$RUN/stop
+# b: a big ring, so that b being descheduled (shared CPU) loses nothing
+GUEST_DEVARGS=",ring-size=16384" guest b $MB --recv 120000 --until "$U"
 GUEST_DEVARGS=",ring-size=4096"
-guest b $MB --recv 120000 --until "$U"
 guest c $MC --recv 120000 --until "$U" --stall
 guest a $MA --recv 120000 --until "$U" --done "$D.a" --pps 10000 \
 	--send "tag=to_b,src=$MA,dst=$MB,count=$N,when=$RUN/go"
