@@ -238,7 +238,7 @@ print("throughput             %12.3f Mpps  %.3f Gbit/s (mean over the run,"
       " outage included)" % (mpps, gbps))
 print("outage (longest gap)   %12.1f ms" % b["max_gap_ms"])
 print("doms-switch restart    %12s ms  (SIGKILL -> both guests attached"
-      " again)" % reattach_ms)
+      " again, as seen by polling telemetry)" % reattach_ms)
 print("lost                   %12d frames" % b["lost"])
 print("corrupted              %12d frames" % b["corrupted"])
 print("duplicated             %12d frames" % b["duplicated"])
