@@ -60,8 +60,8 @@ xt_run D "port attach net_xenshm0,path=$SOCK"
 grep -q "Port 0 is attached" "$XT_DIR/D.out" || xt_fail "DomS port attach"
 xt_run G "port start 0"
 xt_run D "port start 0"
-xt_wait_link G 0 up 10
-xt_wait_link D 0 up 10
+xt_wait_link G 0 up 30
+xt_wait_link D 0 up 30
 xt_log "ok: hot-plugged ports linked"
 xt_cmd D start
 xt_cmd G start
@@ -80,12 +80,12 @@ xt_run G "port detach 0"
 grep -q "is detached" "$XT_DIR/G.out" ||
 	{ cat "$XT_DIR/G.out"; xt_fail "guest port detach"; }
 [ ! -e "$SOCK" ] || xt_fail "guest socket $SOCK left behind after detach"
-xt_wait_link D 0 down 5
+xt_wait_link D 0 down 30
 xt_log "ok: guest detached, DomS link down, socket removed"
 xt_run G "port attach net_xenshm_guest0,path=$SOCK"
 xt_run G "port start 0"
-xt_wait_link G 0 up 10
-xt_wait_link D 0 up 10
+xt_wait_link G 0 up 30
+xt_wait_link D 0 up 30
 xt_cmd G start
 sleep 0.5
 xt_cmd G stop
@@ -104,7 +104,7 @@ xt_run D "port close 0"
 xt_run D "device detach net_xenshm0"
 grep -q "is detached" "$XT_DIR/D.out" ||
 	{ cat "$XT_DIR/D.out"; xt_fail "DomS device detach"; }
-xt_wait_link G 0 down 5
+xt_wait_link G 0 down 30
 xt_log "ok: DomS detached, guest link down"
 
 # --- 3. MTU -----------------------------------------------------------

@@ -45,8 +45,8 @@ else
 fi
 xt_sync D 30
 xt_sync G 30
-xt_wait_link "$V" 1 up 10
-xt_wait_link "$OTHER" "$OTHER_PORT" up 10
+xt_wait_link "$V" 1 up 30
+xt_wait_link "$OTHER" "$OTHER_PORT" up 30
 xt_cmd "$OTHER" start
 xt_sync "$OTHER"
 xt_cmd "$V" "start tx_first 2"

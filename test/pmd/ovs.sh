@@ -113,8 +113,8 @@ xt_testpmd G2 0 1 "-d $GUEST_SO --vdev net_xenshm_guest0,path=$XT_DIR/g2.sock" \
 	"$ARGS --forward-mode=rxonly"
 xt_sync G1 30
 xt_sync G2 30
-xt_wait_link G1 0 up 15
-xt_wait_link G2 0 up 15
+xt_wait_link G1 0 up 30
+xt_wait_link G2 0 up 30
 # OVS refreshes link_state in its database on its own schedule
 for n in 1 2; do
 	for i in $(seq 1 100); do

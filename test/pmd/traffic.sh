@@ -55,8 +55,8 @@ xt_testpmd D 1 0 "-d $DOMS_SO --vdev net_xenshm0,path=$SOCK" \
 	"$common --rxq=$DRXQ --txq=$DTXQ --txpkts=$txpkts"
 xt_sync G 30
 xt_sync D 30
-xt_wait_link G 0 up 10
-xt_wait_link D 0 up 10
+xt_wait_link G 0 up 30
+xt_wait_link D 0 up 30
 xt_log "both links up (guest queues=$GQ; DomS rxq=$DRXQ txq=$DTXQ)"
 
 reset_stats() {
