@@ -59,6 +59,7 @@ guest a $MA --recv 120000 --until "$U" --done "$D.a" --pps 2000 \
 	--send "tag=a_spoof,src=$MC,dst=$BC,count=$N" \
 	--send "tag=a_tag200,src=$MA,dst=$BC,count=$N,vlan=200"
 python3 "$TAPIO" --iface "$T_TAP" --until "$U" --max-s 120 --done "$D.u" \
+	--ready "$RUN/tapio.ready" \
 	--pps 2000 \
 	--send "tag=u100_bc,vlan=100,dst=$BC,count=$N,when=$RUN/go.u" \
 	--send "tag=u200_bc,vlan=200,dst=$BC,count=$N" \
@@ -72,7 +73,7 @@ TAPIO_PID=$!
 for p in a b c; do
 	wait_for 30 "port $p up" port_up $p || die "port $p not up"
 done
-sleep 0.5	# tapio bound to the tap
+wait_for 30 "tapio receiving" test -e "$RUN/tapio.ready" || die "tapio did not start"
 
 touch "$RUN/go.a"
 wait_for 30 "a sent" test -e "$D.a.a_tag200" || die "a did not send"
@@ -81,6 +82,7 @@ wait_for 30 "c sent" test -e "$D.c.c_to_a" || die "c did not send"
 touch "$RUN/go.u"
 wait_for 30 "uplink sent" test -e "$D.u.u200_to_a" || die "tapio did not send"
 sleep 1
+log "uplink port: $(tel /doms_switch/ports,up)"
 # counters while the ports are still there
 expect "a: spoofed drops" "$(drops_of a spoofed)" -eq $N
 expect "a: guest_tagged drops" "$(drops_of a guest_tagged)" -eq $N

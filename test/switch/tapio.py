@@ -98,6 +98,7 @@ def main():
     ap.add_argument("--send", action="append", default=[])
     ap.add_argument("--pps", type=float, default=2000)
     ap.add_argument("--done", help="create DONE.<tag> after each spec")
+    ap.add_argument("--ready", help="create this file once receiving")
     ap.add_argument("--until", help="stop once this file exists")
     ap.add_argument("--max-s", type=float, default=60)
     ap.add_argument("--recv-s", type=float, default=1.0,
@@ -110,6 +111,8 @@ def main():
     sock.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
     sock.bind((args.iface, 0))
     sock.setblocking(False)
+    if args.ready:
+        open(args.ready, "w").close()
     res = {"tx": {}, "rx": {}, "rx_vlan": {}, "rx_other": 0, "rx_total": 0}
     start = time.monotonic()
     deadline = start + args.max_s
