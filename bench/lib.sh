@@ -24,6 +24,7 @@
 #   HUGEDIR=/run/xenshm-bench-huge HUGE_PAGES=1024 (2 MiB pages wanted)
 #   PMD_STAGE=/opt/xenshm-bench/pmds  BIDIR_MODE=flowgen
 #   WARMUP=1 WINDOW=3 (s)  LINK_TIMEOUT=15 (s)
+#   PAIR_MAX=120 (s): watchdog, a pair living longer is killed
 #   QUIET_WAIT=20 (s): before each run, wait up to this long for the rest
 #   of the box to use < QUIET_PCT=15 % of the CPUs (other helpers, builds)
 
@@ -41,6 +42,12 @@ WINDOW=${WINDOW:-3}
 LINK_TIMEOUT=${LINK_TIMEOUT:-15}
 QUIET_WAIT=${QUIET_WAIT:-20}
 QUIET_PCT=${QUIET_PCT:-15}
+
+# A testpmd that crashed (or was killed) closes its stdin fifo; writing a
+# command to it then raises SIGPIPE, which would kill the whole script.
+# Trapped (not ignored, so children do not inherit SIG_IGN): the write
+# just fails.
+trap ':' PIPE
 
 # Per-invocation names, so concurrent users of the machine do not collide.
 BTAG=xsb$$
@@ -119,6 +126,38 @@ bench_have_case() { # case -> 0 if it can run here
 	esac
 }
 
+# --- watchdog ------------------------------------------------------------
+# One background process per script: a pair that outlives its deadline
+# (PAIR_MAX s: a hung testpmd, or the shell stuck waiting on one) is
+# killed with SIGKILL, so the script moves on and that run says FAIL.
+PAIR_MAX=${PAIR_MAX:-120}
+WD_FILE=""
+WD_PID=""
+
+bench_watchdog_start() {
+	WD_FILE=/run/xenshm-bench.$$.wd
+	rm -f "$WD_FILE"
+	(
+		while kill -0 $$ 2>/dev/null; do
+			sleep 1
+			[ -f "$WD_FILE" ] || continue
+			read -r dl pids < "$WD_FILE" 2>/dev/null || continue
+			if [ "$EPOCHSECONDS" -ge "${dl:-0}" ]; then
+				echo "bench: watchdog: killing pair $pids after ${PAIR_MAX}s" >&2
+				kill -9 $pids 2>/dev/null
+				rm -f "$WD_FILE"
+			fi
+		done
+	) &
+	WD_PID=$!
+}
+
+bench_watchdog_stop() {
+	[ -n "$WD_PID" ] && kill "$WD_PID" 2>/dev/null
+	[ -n "$WD_FILE" ] && rm -f "$WD_FILE"
+	WD_PID=""
+}
+
 # --- one pair ------------------------------------------------------------
 PA="" PB="" LA="" LB="" PAIR_METRIC=""
 
@@ -138,22 +177,22 @@ bench_proc_jiffies() {
 bench_wait_quiet() {
 	local i b0 t0 b1 t1
 	for ((i = 0; i < QUIET_WAIT; i++)); do
-		read -r b0 t0 < <(bench_cpu_sample); sleep 1
-		read -r b1 t1 < <(bench_cpu_sample)
+		read -r b0 t0 <<< "$(bench_cpu_sample)"; sleep 1
+		read -r b1 t1 <<< "$(bench_cpu_sample)"
 		[ $(((b1 - b0) * 100)) -lt $(((t1 - t0) * QUIET_PCT)) ] && return 0
 	done
 	return 1
 }
 
 bench_send() { # A|B command
-	if [ "$1" = A ]; then echo "$2" >&7; else echo "$2" >&8; fi
+	if [ "$1" = A ]; then echo "$2" >&7; else echo "$2" >&8; fi 2>/dev/null
 }
 
 bench_wait_prompt() { # pid log -> 0 once testpmd's prompt is printed
 	local i
 	for ((i = 0; i < 100; i++)); do
 		kill -0 "$1" 2>/dev/null || return 1
-		grep -q "testpmd> " "$2" && return 0
+		grep -qs "testpmd> " "$2" && return 0
 		sleep 0.1
 	done
 	return 1
@@ -234,19 +273,21 @@ bench_pair_start() {
 			> "$LB" 2>&1 &
 		PB=$!; exec 8> "$pfx".B.in
 	}
-	PA="" PB=""
+	PA="" PB="" PAIR_CMD=$pfx.cmd
 	if [ $first = A ]; then
 		_start_A; bench_wait_prompt $PA "$LA" && { _start_B; bench_wait_prompt $PB "$LB"; }
 	else
 		_start_B; bench_wait_prompt $PB "$LB" && { _start_A; bench_wait_prompt $PA "$LA"; }
 	fi
+	echo "pids: A=$PA B=$PB" >> "$pfx".cmd
+	[ -n "$WD_FILE" ] && echo "$((EPOCHSECONDS + PAIR_MAX)) $PA $PB" > "$WD_FILE"
 	local i up=0 t0=$SECONDS
 	while [ $((SECONDS - t0)) -lt "$LINK_TIMEOUT" ]; do
 		[ -n "$PA" ] && [ -n "$PB" ] || break
 		kill -0 $PA 2>/dev/null && kill -0 $PB 2>/dev/null || break
 		bench_send A "show port info 0"; bench_send B "show port info 0"
 		sleep 0.3
-		if grep -q "Link status: up" "$LA" && grep -q "Link status: up" "$LB"; then
+		if grep -qs "Link status: up" "$LA" && grep -qs "Link status: up" "$LB"; then
 			up=1; break
 		fi
 	done
@@ -260,7 +301,16 @@ bench_pair_start() {
 
 bench_pair_stop() {
 	local i p
-	[ -n "$PB" ] && bench_send B quit 2>/dev/null
+	[ -n "$WD_FILE" ] && rm -f "$WD_FILE"
+	# The guest side (client of memif and vhost) leaves first, while its
+	# peer still answers: virtio-user's close waits for the vhost side.
+	if [ -n "$PB" ]; then
+		bench_send B quit 2>/dev/null
+		for ((i = 0; i < 20; i++)); do
+			kill -0 $PB 2>/dev/null || break
+			sleep 0.25
+		done
+	fi
 	[ -n "$PA" ] && bench_send A quit 2>/dev/null
 	exec 7>&- 8>&-
 	for ((i = 0; i < 40; i++)); do
@@ -270,10 +320,27 @@ bench_pair_stop() {
 	for p in $PA $PB; do kill "$p" 2>/dev/null; done
 	sleep 0.2
 	for p in $PA $PB; do kill -9 "$p" 2>/dev/null; done
-	for p in $PA $PB; do wait "$p" 2>/dev/null; done
+	# Exit status of each side, into the .cmd file (a crash of an anchor
+	# PMD at stop/quit would otherwise only show as a bash message).
+	local st=""
+	[ -n "$PA" ] && { wait "$PA" 2>/dev/null; st="A=$?"; }
+	[ -n "$PB" ] && { wait "$PB" 2>/dev/null; st="$st B=$?"; }
+	[ -n "${PAIR_CMD:-}" ] && echo "exit status (>128: signal): $st" >> "$PAIR_CMD"
 	PA="" PB=""
 	bench_huge_clean_files
 	rm -rf "$SOCKDIR"
+}
+
+# "r1,r2,..." Mpps of the WINDOW 1-s samples in a testpmd log
+bench_log_rates() {
+	awk -v w="$WINDOW" '$1 == "Rx-pps:" { n++; if (n >= 2 && n <= w + 1)
+		printf "%s%.4f", (n > 2 ? "," : ""), $2 / 1e6 }' "$1"
+}
+
+# bytes per received frame over the window (Rx-bps / Rx-pps / 8)
+bench_log_bpp() {
+	awk -v w="$WINDOW" '$1 == "Rx-pps:" { n++; if (n >= 2 && n <= w + 1) {
+		p += $2; b += $4 } } END { printf "%.0f", p ? b / p / 8 : 0 }' "$1"
 }
 
 # Run traffic on a started pair: start both (receiver first), WARMUP s,
@@ -285,29 +352,30 @@ bench_pair_measure() {
 	bench_send A start; bench_send B start
 	sleep "$WARMUP"
 	bench_send A "show port stats 0"; bench_send B "show port stats 0"
-	read -r b0 t0 < <(bench_cpu_sample); j0=$(bench_proc_jiffies $PA $PB)
+	read -r b0 t0 <<< "$(bench_cpu_sample)"; j0=$(bench_proc_jiffies $PA $PB)
 	for ((k = 1; k <= WINDOW; k++)); do
 		sleep 1
 		bench_send A "show port stats 0"; bench_send B "show port stats 0"
 	done
-	read -r b1 t1 < <(bench_cpu_sample); j1=$(bench_proc_jiffies $PA $PB)
+	read -r b1 t1 <<< "$(bench_cpu_sample)"; j1=$(bench_proc_jiffies $PA $PB)
 	foreign=$(( ((b1 - b0) - (j1 - j0)) * 100 / (t1 - t0 > 0 ? t1 - t0 : 1) ))
 	[ $foreign -lt 0 ] && foreign=0
 	bench_send A stop; bench_send B stop
-	sleep 0.3
-	# Parse after the "stop" output: every sample is flushed (stdbuf -oL).
+	# A loaded box can leave testpmd seconds behind its stdin: wait (max
+	# 10 s) until both logs hold all WINDOW + 1 samples before parsing.
+	for ((k = 0; k < 40; k++)); do
+		[ "$(grep -c "Rx-pps:" "$LA")" -gt "$WINDOW" ] &&
+			[ "$(grep -c "Rx-pps:" "$LB")" -gt "$WINDOW" ] && break
+		sleep 0.25
+	done
+	sleep 0.2
 	# Occurrence 1 of Rx-pps closes the warm-up; 2..WINDOW+1 are 1-s rates.
-	local pa pb
-	pa=$(grep -o "Rx-pps: *[0-9]*" "$LA" | awk -v w="$WINDOW" 'NR>=2 && NR<=w+1 {printf "%s%.4f", (NR>2?",":""), $2/1e6}')
-	pb=$(grep -o "Rx-pps: *[0-9]*" "$LB" | awk -v w="$WINDOW" 'NR>=2 && NR<=w+1 {printf "%s%.4f", (NR>2?",":""), $2/1e6}')
-	# bytes per received frame over the window, as the PMD counts them
-	local bpp
-	bpp=$(paste -d' ' <(grep -o "Rx-pps: *[0-9]*" "$LA" | awk '{print $2}') \
-			  <(grep -o "Rx-bps: *[0-9]*" "$LA" | awk '{print $2}') \
-		| awk -v w="$WINDOW" 'NR>=2 && NR<=w+1 {p+=$1; b+=$2} END{printf "%.0f", p ? b/p/8 : 0}')
-	[ "$PAIR_METRIC" = B ] && bpp=$(paste -d' ' <(grep -o "Rx-pps: *[0-9]*" "$LB" | awk '{print $2}') \
-			  <(grep -o "Rx-bps: *[0-9]*" "$LB" | awk '{print $2}') \
-		| awk -v w="$WINDOW" 'NR>=2 && NR<=w+1 {p+=$1; b+=$2} END{printf "%.0f", p ? b/p/8 : 0}')
+	# testpmd prints "Rx-pps: <pps> Rx-bps: <bps>" on one line.
+	local pa pb bpp
+	pa=$(bench_log_rates "$LA")
+	pb=$(bench_log_rates "$LB")
+	# bytes per received frame over the window, as the receiving PMD counts
+	if [ "$PAIR_METRIC" = B ]; then bpp=$(bench_log_bpp "$LB"); else bpp=$(bench_log_bpp "$LA"); fi
 	/usr/bin/awk -v pa="$pa" -v pb="$pb" -v m="$PAIR_METRIC" -v f="$foreign" -v bpp="$bpp" 'BEGIN{
 		na = split(pa, a, ","); nb = split(pb, b, ",")
 		n = (m == "B") ? nb : na; if (m == "AB" && nb < n) n = nb

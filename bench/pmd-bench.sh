@@ -33,6 +33,7 @@ TSV=$OUT/pmd.tsv
 
 cleanup() {
 	[ -n "${PA:-}${PB:-}" ] && bench_pair_stop
+	bench_watchdog_stop
 	bench_huge_teardown
 	rm -rf "$SOCKDIR"
 }
@@ -40,6 +41,7 @@ trap 'cleanup; exit 130' INT TERM
 trap cleanup EXIT
 
 bench_huge_setup
+bench_watchdog_start
 if bench_stage_pmds; then
 	bench_log "xenshm PMDs staged in $PMD_STAGE"
 else

@@ -33,11 +33,13 @@ PERF=$(command -v perf) || bench_die "perf not found (apt-get install linux-perf
 mkdir -p "$OUT" || exit 1
 cleanup() {
 	[ -n "${PA:-}${PB:-}" ] && bench_pair_stop
+	bench_watchdog_stop
 	bench_huge_teardown
 }
 trap 'cleanup; exit 130' INT TERM
 trap cleanup EXIT
 bench_huge_setup
+bench_watchdog_start
 bench_stage_pmds || bench_log "xenshm PMDs not built: only anchor cases can run"
 
 echo "# profile: ${SECONDS_PROF}s of perf cpu-clock samples per process, ${SIZE}-byte frames -> $OUT"
