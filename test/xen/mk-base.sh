@@ -152,7 +152,7 @@ rm -rf "$b"
 
 # 4. The Dom0 disk (no loop mount needed).
 sz=$(( $(du -sm "$w/rootfs" | cut -f1) * 13 / 10 + 200 ))
-mkfs.ext4 -q -F -L xendom0 -d "$w/rootfs" "$w/dom0.img" "${sz}M" >&2
+mkfs.ext4 -q -F -L xendom0 -d "$w/rootfs" "$w/dom0.img" "${sz}M" >/dev/null
 rm -rf "$w/debs" "$w/extract"
 step "dom0.img ${sz} MiB"
 

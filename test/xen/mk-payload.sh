@@ -155,7 +155,7 @@ cp "$here"/guest/*.cfg.in "$P/" 2>/dev/null || true
 	echo "switch=${switch:+1}"
 } > "$P/have.env"
 sz=$(( $(du -sm "$P" | cut -f1) + 64 ))
-mkfs.ext4 -q -F -L xenshm -d "$P" "$w/payload.img" "${sz}M" >&2
+mkfs.ext4 -q -F -L xenshm -d "$P" "$w/payload.img" "${sz}M" >/dev/null
 mv "$w/payload.img" "$img"
 log "payload $img (${sz} MiB)"
 echo "$img"

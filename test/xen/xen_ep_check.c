@@ -117,6 +117,20 @@ print_stats(const char *side, const struct stats *s, bool up)
 	fflush(stdout);
 }
 
+/* What the endpoint is waiting for, printed when it changes. */
+static void
+print_state(const char *side, const char *why)
+{
+	static char last[2][SHMRING_WHY_MAX];
+	char *l = last[side[0] == 'g' ? 0 : 1];
+
+	if (why[0] == '\0' || strcmp(l, why) == 0)
+		return;
+	snprintf(l, SHMRING_WHY_MAX, "%s", why);
+	printf("XCHK-STATE %s t=%.1f %s\n", side, uptime(), why);
+	fflush(stdout);
+}
+
 static void
 print_event(const char *side, int ev, const char *why)
 {
@@ -178,9 +192,12 @@ run_guest(uint32_t devid, uint32_t backend, unsigned int seconds)
 
 		if (now >= t_poll) {
 			t_poll = now + POLL_PERIOD_NS;
+			why[0] = '\0';
 			rc = shmring_guest_poll(ep, why, sizeof(why));
 			if (rc != SHMRING_EV_NONE)
 				print_event("guest", rc, why);
+			else
+				print_state("guest", why);
 			if (rc == SHMRING_EV_PEER_UP) {
 				const struct shmring_region_info *info =
 					shmring_guest_info(ep);
@@ -334,9 +351,12 @@ run_doms(uint32_t guest, uint32_t devid, unsigned int seconds)
 
 		if (now >= t_poll) {
 			t_poll = now + POLL_PERIOD_NS;
+			why[0] = '\0';
 			rc = shmring_doms_poll(ep, why, sizeof(why));
 			if (rc != SHMRING_EV_NONE)
 				print_event("doms", rc, why);
+			else
+				print_state("doms", why);
 			if (rc == SHMRING_EV_PEER_UP) {
 				const struct shmring_region_info *info =
 					shmring_doms_info(ep);

@@ -47,8 +47,13 @@ con() { tr -d '\r' < "$CON/guest-$1.log" 2>/dev/null; }
 dump() {
 	local n
 	for n in "$@"; do
-		echo "----- console of $n (last 60 lines) -----"
-		con "$n" | tail -n 60
+		[ -f "$CON/guest-$n.log" ] || continue
+		# Periodic status lines only in their last three.
+		echo "----- console of $n (last 60 other lines) -----"
+		con "$n" | grep -avE '^XCHK (guest|doms) t=|^pktcheck: progress|Port statistics|^  (RX|TX)-|^  #+|^ *$' |
+			tail -n 60
+		echo "----- $n: last status lines -----"
+		con "$n" | grep -aE '^XCHK (guest|doms) t=|^pktcheck: progress' | tail -n 3
 	done
 	echo "----- xenstore xenshm -----"
 	xenstore-ls -f /local/domain 2>/dev/null | grep -E 'xenshm' | head -n 80
@@ -233,7 +238,7 @@ phase_pmd() {
 	stage_done
 
 	stage pmd-traffic "guest1 -> DomS -> guest2, checked by pktcheck"
-	wait_val_above guest2 'pktcheck: progress' rx 500 180 ||
+	wait_val_above guest2 'pktcheck: progress' rx 500 300 ||
 		fail "guest2 received no traffic through DomS"
 	say "guest2: $(con guest2 | grep 'pktcheck: progress' | tail -n1)"
 	# Where the memory goes: each guest granted its region to DomS.
@@ -254,7 +259,7 @@ phase_pmd() {
 	say "DomS gone; guest2 rx=$rx0"
 	t_create=$(now)
 	create doms
-	wait_val_above guest2 'pktcheck: progress' rx $((rx0 + 500)) 180 ||
+	wait_val_above guest2 'pktcheck: progress' rx $((rx0 + 500)) 300 ||
 		fail "traffic did not resume after the DomS restart"
 	t_up=$(now)
 	echo "XS-RECOVERY pmd: destroy->noticed $(diff_s $t_down $t_destroy) s," \
