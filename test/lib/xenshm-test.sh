@@ -9,7 +9,13 @@
 #                             PMDs staged under /opt/xenshm-test/pmds
 #   xt_testpmd ID CPU_MAIN CPU_FWD "EAL ARGS" "TESTPMD ARGS"
 #                             start an interactive testpmd fed by a fifo
-#                             (memory: $XT_MEM, default --no-huge -m 512)
+#                             (memory: $XT_MEM, default --no-huge -m 512;
+#                             --no-mlockall: testpmd's mlockall() right after
+#                             EAL init holds the mm lock while it faults in
+#                             all memory, which stalls the PMD's control
+#                             alarm for about a second at start-up, long
+#                             enough for a DomS's first handshake to time
+#                             out; docs/pmd.md "Limits")
 #   xt_cmd ID CMD...          send one command line
 #   xt_sync ID [TIMEOUT]      wait until every command sent so far ran
 #   xt_xstats ID PORT         "show port xstats PORT" into XS[name]=value
@@ -117,7 +123,7 @@ xt_testpmd() {
 	# shellcheck disable=SC2086
 	stdbuf -oL -eL "$XT_TESTPMD" --lcores "0@$cm,1@$cf" $XT_MEM \
 		--no-pci --file-prefix "${XT_PREFIX[$id]}" $XT_LOGLEVEL $eal \
-		-- -i --port-topology=loop $app \
+		-- -i --port-topology=loop --no-mlockall $app \
 		<"$fifo" >>"${XT_LOG[$id]}" 2>&1 &
 	XT_PID[$id]=$!
 	exec {fd}>"$fifo"
