@@ -80,8 +80,10 @@ echo "$key_in" > "$w/key.txt"
 log "building base $out (kernel $kver, from $mirror)"
 
 # 1. Hypervisor and kernel, extracted only.
-(cd "$w/debs" && apt-get download -q "$kpkg" "$xenpkg" dpdk-dev >/dev/null) ||
-	die "apt-get download $kpkg $xenpkg dpdk-dev failed"
+# (_apt cannot write here: download as root, without the warning.)
+(cd "$w/debs" && apt-get download -q -o APT::Sandbox::User=root \
+	"$kpkg" "$xenpkg" dpdk-dev > "$w/download.log" 2>&1) ||
+	{ cat "$w/download.log" >&2; die "apt-get download $kpkg $xenpkg dpdk-dev failed"; }
 dpkg-deb -x "$w"/debs/${kpkg}_*.deb "$w/extract"
 dpkg-deb -x "$w"/debs/${xenpkg}_*.deb "$w/extract"
 depmod -b "$w/extract" "$kver"
@@ -105,9 +107,10 @@ deps=$(apt-cache depends dpdk-dev |
 	grep -v -e '^libdpdk-dev$' -e '^python3$')
 cp /etc/resolv.conf "$w/rootfs/etc/resolv.conf"
 mount -t proc proc "$w/rootfs/proc"
-chroot "$w/rootfs" apt-get -qq update >/dev/null
+chroot "$w/rootfs" apt-get -qq update > "$w/apt.log" 2>&1
 DEBIAN_FRONTEND=noninteractive chroot "$w/rootfs" apt-get install -y -qq \
-	--no-install-recommends $deps >/dev/null || die "DPDK runtime install"
+	--no-install-recommends $deps >> "$w/apt.log" 2>&1 ||
+	{ tail -20 "$w/apt.log" >&2; die "DPDK runtime install"; }
 chroot "$w/rootfs" apt-get clean
 umount "$w/rootfs/proc"
 dpkg-deb --fsys-tarfile "$w"/debs/dpdk-dev_*.deb |
@@ -160,4 +163,8 @@ touch "$w/.done"
 rm -rf "$out"
 mv "$w" "$out"
 trap - EXIT
+# Bases built from older inputs are of no use any more (1 GiB each).
+for old in "$cache"/base-*; do
+	[ "$old" = "$out" ] || rm -rf "$old"
+done
 echo "$out"

@@ -158,4 +158,6 @@ sz=$(( $(du -sm "$P" | cut -f1) + 64 ))
 mkfs.ext4 -q -F -L xenshm -d "$P" "$w/payload.img" "${sz}M" >/dev/null
 mv "$w/payload.img" "$img"
 log "payload $img (${sz} MiB)"
+# Keep the four newest payloads.
+ls -t "$cache"/payload-*.img 2>/dev/null | tail -n +5 | xargs -r rm -f
 echo "$img"
