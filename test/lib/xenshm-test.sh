@@ -69,8 +69,10 @@ xt_cleanup() {
 		fi
 	done
 	# hooks after the processes are gone (mounts they used, services)
+	# (in a subshell: a hook that fails, even on an unset variable
+	# under set -u, must not cut the cleanup short)
 	for h in "${XT_CLEANUP_HOOKS[@]}"; do
-		$h || true
+		("$h") || true
 	done
 	[ -n "$XT_STAGE" ] && rm -rf "$XT_STAGE"
 	if [ -n "$XT_DIR" ]; then

@@ -151,7 +151,9 @@ XT_CLEANUP_HOOKS+=(huge_restore)
 HUGE_BEFORE=$(cat /proc/sys/vm/nr_hugepages)
 echo $((HUGE_BEFORE + 64)) >/proc/sys/vm/nr_hugepages 2>/dev/null
 free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
-if [ "$free" -ge 64 ] && mkdir -p "$HUGE_MNT" &&
+# only when the 64 pages could really be added (never borrow others')
+if [ "$(cat /proc/sys/vm/nr_hugepages)" -ge $((HUGE_BEFORE + 64)) ] &&
+   [ "$free" -ge 64 ] && mkdir -p "$HUGE_MNT" &&
    mount -t hugetlbfs -o pagesize=2M nodev "$HUGE_MNT"; then
 	# a primary on hugepages (a secondary cannot share --no-huge memory)
 	XT_MEM="--huge-dir $HUGE_MNT -m 64"
