@@ -188,6 +188,8 @@ int xenshm_port_map(struct xenshm_port *p, void *base,
 		    const struct shmring_region_info *info, unsigned int *ring);
 void xenshm_port_unmap(struct xenshm_port *p);
 void xenshm_port_dp_set(struct xenshm_port *p, bool up);
+/* True when membarrier(2) lets dp_enter() skip its locked instruction. */
+extern bool xenshm_fence_asym;
 bool xenshm_port_quiesced(struct xenshm_port *p);
 void xenshm_port_quiesce_wait(struct xenshm_port *p);
 void xenshm_port_fail(struct xenshm_port *p, int err, unsigned int ring);

@@ -9,11 +9,37 @@
  * and report the link with LSC events.
  */
 
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <rte_cycles.h>
 #include <rte_malloc.h>
 #include <rte_pause.h>
 
 #include "xenshm_common.h"
+
+/* Read by dp_enter() on every burst; written once before any port exists. */
+bool xenshm_fence_asym;
+
+static int
+membarrier(int cmd)
+{
+	return (int)syscall(__NR_membarrier, cmd, 0);
+}
+
+/* Register for the expedited private membarrier once per process. */
+static void
+fence_setup(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	done = true;
+	xenshm_fence_asym =
+		membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0;
+}
 
 void
 xenshm_port_init(struct xenshm_port *p, struct rte_eth_dev *dev,
@@ -21,6 +47,7 @@ xenshm_port_init(struct xenshm_port *p, struct rte_eth_dev *dev,
 {
 	unsigned int r;
 
+	fence_setup();
 	p->dev = dev;
 	p->logtype = logtype;
 	p->guest_side = guest_side;
@@ -106,15 +133,22 @@ xenshm_port_dp_set(struct xenshm_port *p, bool up)
 }
 
 /*
- * True when no lcore is inside a burst of this port.  Q2: seq_cst loads
- * after the seq_cst store of DOWN; acquire pairs with dp_leave() (Q4), so
- * the bursts' accesses to the region happen before a following unmap.
+ * True when no lcore is inside a burst of this port.  Q2: the caller
+ * stored DOWN before; the membarrier makes every running thread execute a
+ * full barrier, so a burst either saw DOWN or its in_use store is visible
+ * to the loads below (with the fallback, seq_cst on both sides does it).
+ * The acquire loads pair with dp_leave() (Q4), so the bursts' accesses to
+ * the region happen before a following unmap.
  */
 bool
 xenshm_port_quiesced(struct xenshm_port *p)
 {
 	struct rte_eth_dev_data *d = p->dev->data;
 	uint16_t i;
+
+	if (xenshm_fence_asym &&
+	    membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0)
+		return false;
 
 	for (i = 0; i < d->nb_rx_queues; i++) {
 		struct xenshm_rxq *q = d->rx_queues[i];
@@ -149,7 +183,7 @@ xenshm_port_quiesce_wait(struct xenshm_port *p)
 				   "an lcore is still inside rx/tx burst after 1 s; waiting");
 			warned = true;
 		}
-		rte_pause();
+		rte_delay_us_sleep(100);
 	}
 }
 

@@ -29,18 +29,27 @@
 #define XENSHM_RX_BURST_MAX	64
 
 /*
- * Enter the region.  Q1: the seq_cst exchange of in_use and the seq_cst
- * load of dp_state pair with the control path's seq_cst store of
- * dp_state = DOWN and seq_cst load of in_use (Q2, xenshm_port.c): at
- * least one side sees the other's store, so either this burst sees DOWN
- * or the control path sees in_use and waits.  The load also acquires the
- * ring setup published with dp_state = UP (store-release, Q3).
+ * Enter the region.  Q1: the store of in_use and the load of dp_state
+ * must not be reordered (a store-load, Dekker-style handshake with the
+ * control path's store of dp_state = DOWN and load of in_use, Q2 in
+ * xenshm_port.c).  With the asymmetric fence (xenshm_port.c registers
+ * membarrier(2) PRIVATE_EXPEDITED) the control path pays for the full
+ * barrier on every lcore with one system call when it drains, and this
+ * side needs only a compiler barrier: no locked instruction per burst.
+ * Without membarrier, a seq_cst exchange does it here.  The acquire load
+ * also pairs with the store-release of dp_state = UP (Q3) that publishes
+ * the ring set-up.
  */
 static __rte_always_inline bool
 dp_enter(struct xenshm_port *p, _Atomic uint32_t *in_use)
 {
-	atomic_exchange_explicit(in_use, 1, memory_order_seq_cst);
-	if (likely(atomic_load_explicit(&p->dp_state, memory_order_seq_cst) ==
+	if (likely(xenshm_fence_asym)) {
+		atomic_store_explicit(in_use, 1, memory_order_relaxed);
+		atomic_signal_fence(memory_order_seq_cst);
+	} else {
+		atomic_exchange_explicit(in_use, 1, memory_order_seq_cst);
+	}
+	if (likely(atomic_load_explicit(&p->dp_state, memory_order_acquire) ==
 		   XENSHM_DP_UP))
 		return true;
 	atomic_store_explicit(in_use, 0, memory_order_release);
