@@ -32,7 +32,7 @@ ctl=$(need "$build/tools/xenshm-ctl/xenshm-ctl")
 pmd_guest=$(find "$build/guest-pmd" -maxdepth 2 -name 'librte_net_xenshm_guest.so' 2>/dev/null | head -n1 || true)
 pmd_doms=$(find "$build/drivers/net/xenshm" -maxdepth 2 -name 'librte_net_xenshm.so' 2>/dev/null | head -n1 || true)
 pktcheck=$(find "$build/test/pktcheck" -maxdepth 2 -type f -name 'xenshm-pktcheck' 2>/dev/null | head -n1 || true)
-switch=$(find "$build/app/doms-switch" -maxdepth 2 -type f -perm -u+x -name 'xenshm-doms-switch*' 2>/dev/null | head -n1 || true)
+switch=$(find "$build/app/doms-switch" -maxdepth 2 -type f -perm -u+x -name 'doms-switch' 2>/dev/null | head -n1 || true)
 
 inputs=("$0" "$here"/guest/* "$xchk" "$ctl" "$base/key.txt")
 for f in "$pmd_guest" "$pmd_doms" "$pktcheck" "$switch"; do

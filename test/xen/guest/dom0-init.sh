@@ -51,9 +51,9 @@ xen-init-dom0 || echo "xen-init-dom0 failed"
 xenconsoled --pid-file /run/xenconsoled.pid --log=guest \
 	--log-dir=/var/log/xen/console
 # Dom0 shares CPU 0 with the guests, whose DPDK polls without pause:
-# weight 2048 against their 256 gives the toolstack most of the CPU
-# when it needs it, and the guests all of it otherwise.
-xl sched-credit2 -d Domain-0 -w 2048 >/dev/null 2>&1 ||
+# weight 512 against their 256 each lets the toolstack run when it needs
+# to without starving them, and gives them all of it otherwise.
+xl sched-credit2 -d Domain-0 -w 512 >/dev/null 2>&1 ||
 	echo "cannot raise Dom0's scheduler weight"
 t "toolstack up"
 xl info > $R/xl-info.txt 2>&1 || finish "FAIL xl info does not work"

@@ -91,6 +91,14 @@ pmd-doms)
 		--vdev "net_xenshm1,transport=xen,domid=$g2,devid=0" -- \
 		--forward-mode=io --stats-period 5 --total-num-mbufs 4096 \
 		--burst 32 ;;
+switch-doms)
+	# The DomS switch: finds the guests Dom0 assigned to this domain
+	# in xenstore by itself (no domain ids given), one tenant for all.
+	set -- /usr/local/bin/xenshm-doms-switch \
+		--set global.default-tenant=lab --set tenant:lab.max-macs=16 \
+		--set global.guest-dir= --set global.mbufs=4096 \
+		--set global.scan-interval-ms=500 \
+		-p $PMDS/librte_net_xenshm.so -- $EAL --lcores "(0,1)@0" ;;
 *)
 	say "unknown role '$role'"
 	set -- /bin/true ;;

@@ -6,19 +6,23 @@
 # and destroys domains and writes xenstore (xl, xenshm-ctl): every packet
 # goes between the guests and DomS through granted pages.
 #
-# Phases (XS_PHASES, default "xchk pmd"):
-#   xchk  the transport alone: guest1 runs xenshm-xen-check guest, DomS
-#         echoes; DomS is destroyed and created again while guest1 runs.
-#   pmd   DPDK: DomS runs testpmd with two net_xenshm ports, guest1 sends
-#         with net_xenshm_guest, guest2 receives and checks; DomS is
-#         destroyed and created again while both guests keep running.
+# Phases (XS_PHASES, default "xchk switch"):
+#   xchk    the transport alone: xguest runs xenshm-xen-check guest, xdoms
+#           echoes; xdoms is destroyed and created again while xguest runs.
+#   switch  DPDK: sdoms runs doms-switch, which finds the guests Dom0
+#           assigned to it in xenstore; sguest1 sends with pktcheck over
+#           net_xenshm_guest, sguest2 receives and checks; sdoms is
+#           destroyed and created again while both guests keep running.
+#   pmd     the same with Debian's dpdk-testpmd (io forwarding, two
+#           net_xenshm ports given the guests' domain ids) as DomS.
+#   smoke   the test bed alone: three idle domUs.
 # Each stage has a time limit; a stage that misses it fails the test.
 # XS_BREAK=corrupt|devid breaks the data path on purpose (must FAIL).
 set -u
 export PATH=/xenshm/bin:$PATH
 R=/xenshm/results
 CON=/var/log/xen/console
-PHASES=$(echo "${XS_PHASES:-xchk,pmd}" | tr "+," "  ")
+PHASES=$(echo "${XS_PHASES:-xchk,switch}" | tr "+," "  ")
 BREAK=${XS_BREAK:-none}
 VERDICT=$R/scenario-verdict.txt
 STAGE=init
@@ -62,30 +66,40 @@ dump() {
 fail() {
 	say "FAIL in stage $STAGE: $*"
 	echo "stage $STAGE: $*" >> $VERDICT
-	dump xguest xdoms guest1 guest2 doms
+	dump xguest xdoms guest1 guest2 doms sguest1 sguest2 sdoms
 	xl list
 	exit 1
 }
 
+# Dom0 shares its CPU with the guests: its polling must stay light (no
+# xl and no whole-log pipelines every half second).
 # wait_log NAME REGEX SECONDS [MIN_COUNT]: wait until the console of NAME
 # has at least MIN_COUNT (default 1) lines matching REGEX.
 wait_log() {
-	local n=$1 re=$2 lim=$3 want=${4:-1} t0
+	local n=$1 re=$2 lim=$3 want=${4:-1} t0 i=0
 	t0=$(now)
-	while [ "$(con "$n" | grep -cE -- "$re")" -lt "$want" ]; do
-		if gt "$(since "$t0")" "$lim"; then
-			return 1
+	while [ "$(count_log "$n" "$re")" -lt "$want" ]; do
+		gt "$(since "$t0")" "$lim" && return 1
+		i=$((i + 1))
+		if [ $((i % 10)) = 0 ] && gone "$n"; then
+			sleep 1
+			[ "$(count_log "$n" "$re")" -ge "$want" ]
+			return $?
 		fi
-		xl domid "$n" >/dev/null 2>&1 || { sleep 1; con "$n" |
-			grep -qE -- "$re" && return 0; return 2; }
-		sleep 0.5
+		sleep 1
 	done
 	return 0
 }
-count_log() { con "$1" | grep -cE -- "$2"; }
-# Last value of key=N on the last line of NAME's console matching REGEX.
+count_log() {
+	local c
+	c=$(grep -acE -- "$2" "$CON/guest-$1.log" 2>/dev/null)
+	echo "${c:-0}"
+}
+# Last value of key=N on the last line of NAME's console matching REGEX
+# (only the end of the log is read).
 last_val() {
-	con "$1" | grep -E -- "$2" | tail -n1 | tr ' ' '\n' |
+	tail -n 400 "$CON/guest-$1.log" 2>/dev/null | tr -d '\r' |
+		grep -aE -- "$2" | tail -n1 | tr ' ' '\n' |
 		sed -n "s/^$3=\([0-9]*\).*/\1/p" | tail -n1
 }
 
@@ -115,7 +129,7 @@ wait_gone() { # NAME SECONDS
 }
 destroy_all() {
 	local n
-	for n in doms guest1 guest2 xdoms xguest; do
+	for n in doms guest1 guest2 xdoms xguest sdoms sguest1 sguest2; do
 		gone $n || xl destroy $n
 	done
 }
@@ -128,7 +142,7 @@ wait_val_above() { # NAME REGEX KEY MIN SECONDS
 		v=$(last_val "$1" "$2" "$3")
 		[ -n "$v" ] && [ "$v" -gt "$4" ] && return 0
 		gt "$(since "$t0")" "$5" && return 1
-		sleep 0.5
+		sleep 1
 	done
 }
 
@@ -207,76 +221,83 @@ phase_xchk() {
 }
 
 # ------------------------------------------------------------------- pmd
-phase_pmd() {
+# phase_dpdk PHASE PREFIX DOMS_ROLE DOMS_WHAT
+phase_dpdk() {
+	local ph=$1 pf=$2 role=$3 what=$4
+	local G1=${pf}guest1 G2=${pf}guest2 DS=${pf}doms
 	local devid2=0 opt="" g1 g2 n rx0 t_destroy t_down t_create t_up
 	local pid1 pid2 sum
 	. /xenshm/have.env
 	if [ -z "$pmd_guest" ] || [ -z "$pmd_doms" ] || [ -z "$pktcheck" ]; then
-		STAGE=pmd-prereq
+		STAGE=$ph-prereq
 		fail "not built: need guest-pmd, drivers/net/xenshm and test/pktcheck"
+	fi
+	if [ "$role" = switch-doms ] && [ -z "$switch" ]; then
+		STAGE=$ph-prereq
+		fail "not built: app/doms-switch"
 	fi
 	[ "$BREAK" = devid ] && devid2=1
 	[ "$BREAK" = corrupt ] && opt="xsopt=corrupt"
 
-	stage pmd-boot "guest1 (pktcheck sender), guest2 (pktcheck receiver), DomS (testpmd)"
-	mkcfg guest guest1 pkc-tx "$opt"
-	create guest1
-	mkcfg guest guest2 pkc-rx ""
-	create guest2
-	g1=${DOMID[guest1]}
-	g2=${DOMID[guest2]}
-	mkcfg doms doms pmd-doms "xsg1=$g1 xsg2=$g2"
-	create doms
-	xenshm-ctl connect guest1 0 doms || fail "xenshm-ctl connect guest1"
-	xenshm-ctl connect guest2 $devid2 doms || fail "xenshm-ctl connect guest2"
-	xenshm-ctl daemon > $R/ctl-daemon-pmd.log 2>&1 &
+	stage $ph-boot "$G1 (pktcheck sender), $G2 (pktcheck receiver), $DS ($what)"
+	mkcfg guest $G1 pkc-tx "$opt"
+	create $G1
+	mkcfg guest $G2 pkc-rx ""
+	create $G2
+	g1=${DOMID[$G1]}
+	g2=${DOMID[$G2]}
+	mkcfg doms $DS $role "xsg1=$g1 xsg2=$g2"
+	create $DS
+	xenshm-ctl connect $G1 0 $DS || fail "xenshm-ctl connect $G1"
+	xenshm-ctl connect $G2 $devid2 $DS || fail "xenshm-ctl connect $G2"
+	xenshm-ctl daemon > $R/ctl-daemon-$ph.log 2>&1 &
 	CTL_PID=$!
-	for n in guest1 guest2; do
+	for n in $G1 $G2; do
 		wait_log $n 'role pid=' 60 || fail "$n did not start its program"
 	done
-	wait_log doms 'role pid=' 60 || fail "DomS did not start testpmd"
+	wait_log $DS 'role pid=' 60 || fail "$DS did not start $what"
 	stage_done
 
-	stage pmd-traffic "guest1 -> DomS -> guest2, checked by pktcheck"
-	wait_val_above guest2 'pktcheck: progress' rx 500 300 ||
-		fail "guest2 received no traffic through DomS"
-	say "guest2: $(con guest2 | grep 'pktcheck: progress' | tail -n1)"
+	stage $ph-traffic "$G1 -> $DS -> $G2, checked by pktcheck"
+	wait_val_above $G2 'pktcheck: progress' rx 500 300 ||
+		fail "$G2 received no traffic through $DS"
+	say "$G2: $(con $G2 | grep 'pktcheck: progress' | tail -n1)"
 	# Where the memory goes: each guest granted its region to DomS.
-	for n in guest1 guest2; do
+	for n in $G1 $G2; do
 		say "$n device granted-to: $(xenstore-read /local/domain/${DOMID[$n]}/device/xenshm/0/granted-to 2>&1)," \
-			"DomS is ${DOMID[doms]}; vifs: $(xl network-list $n 2>/dev/null | tail -n +2 | wc -l)"
+			"DomS is ${DOMID[$DS]}; vifs: $(xl network-list $n 2>/dev/null | tail -n +2 | wc -l)"
 	done
 	stage_done
 
-	stage pmd-doms-restart "xl destroy doms; xl create doms; guests keep running"
+	stage $ph-doms-restart "xl destroy $DS; xl create $DS; guests keep running"
 	t_destroy=$(now)
-	xl destroy doms || fail "xl destroy doms"
-	wait_log guest2 'DomS left|went away' 30 ||
-		fail "guest2's PMD did not notice DomS going away"
+	xl destroy $DS || fail "xl destroy $DS"
+	wait_log $G2 'DomS left|went away' 30 ||
+		fail "$G2's PMD did not notice DomS going away"
 	t_down=$(now)
 	sleep 2
-	rx0=$(last_val guest2 'pktcheck: progress' rx)
-	say "DomS gone; guest2 rx=$rx0"
+	rx0=$(last_val $G2 'pktcheck: progress' rx)
+	say "DomS gone; $G2 rx=$rx0"
 	t_create=$(now)
-	create doms
-	wait_val_above guest2 'pktcheck: progress' rx $((rx0 + 500)) 300 ||
+	create $DS
+	wait_val_above $G2 'pktcheck: progress' rx $((rx0 + 500)) 300 ||
 		fail "traffic did not resume after the DomS restart"
 	t_up=$(now)
-	echo "XS-RECOVERY pmd: destroy->noticed $(diff_s $t_down $t_destroy) s," \
+	echo "XS-RECOVERY $ph: destroy->noticed $(diff_s $t_down $t_destroy) s," \
 		"create->traffic $(diff_s $t_up $t_create) s," \
 		"destroy->traffic $(diff_s $t_up $t_destroy) s" |
 		tee -a $R/stage-times.txt
-	say "guest2: $(con guest2 | grep 'pktcheck: progress' | tail -n1)"
+	say "$G2: $(con $G2 | grep 'pktcheck: progress' | tail -n1)"
 	stage_done
 
-	stage pmd-verdict "stop sender then receiver; pktcheck verdicts; same processes"
+	stage $ph-verdict "stop sender then receiver; pktcheck verdicts; same processes"
 	sleep 3
-	stop_role guest1
-	wait_log guest1 'role exit' 60 || fail "guest1's pktcheck did not exit"
+	stop_role $G1
+	wait_log $G1 'role exit' 60 || fail "$G1's pktcheck did not exit"
 	sleep 2
-	stop_role guest2
-	wait_log guest2 'role exit' 60 || fail "guest2's pktcheck did not exit"
-	for n in guest1 guest2; do
+	stop_role $G2
+	wait_log $G2 'role exit' 60 || fail "$G2's pktcheck did not exit"
+	for n in $G1 $G2; do
 		sum=$(con $n | grep -E '^pktcheck: tx=' | tail -n1)
 		say "$n summary: $sum"
 		pid1=$(con $n | grep -m1 'role pid=' | sed 's/.*pid=//')
@@ -287,16 +308,16 @@ phase_pmd() {
 			fail "$n: pktcheck says $(echo "$sum" | grep -o 'result=[A-Z]*'): $(con $n | grep 'pktcheck: FAIL' | head -n3 | tr '\n' ' ')"
 		con $n | grep -q 'role exit rc=0' || fail "$n: pktcheck exit status not 0"
 	done
-	echo "XS-RESULT pmd guest2 $(con guest2 | grep -E '^pktcheck: tx=' | tail -n1 |
+	echo "XS-RESULT $ph $G2 $(con $G2 | grep -E '^pktcheck: tx=' | tail -n1 |
 		grep -oE '(rx|lost|duplicated|corrupted|max_gap_ms)=[0-9.]+' | tr '\n' ' ')" |
 		tee -a $R/stage-times.txt
-	stop_role doms
+	stop_role $DS
 	kill $CTL_PID 2>/dev/null
-	wait_gone guest1 30
-	wait_gone guest2 30
+	wait_gone $G1 30
+	wait_gone $G2 30
 	destroy_all
 	stage_done
-	echo "pmd: guest1 -> DomS(testpmd) -> guest2 checked by pktcheck, DomS restarted, same guest processes" >> $VERDICT
+	echo "$ph: $G1 -> $DS ($what) -> $G2 checked by pktcheck, DomS restarted, same guest processes" >> $VERDICT
 }
 
 # ----------------------------------------------------------------- smoke
@@ -325,7 +346,8 @@ for p in $PHASES; do
 	case $p in
 	smoke) phase_smoke ;;
 	xchk) phase_xchk ;;
-	pmd) phase_pmd ;;
+	pmd) phase_dpdk pmd "" pmd-doms testpmd ;;
+	switch) phase_dpdk switch s switch-doms doms-switch ;;
 	*) fail "unknown phase $p" ;;
 	esac
 done
