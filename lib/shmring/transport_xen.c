@@ -96,8 +96,8 @@ struct xen_guest {
 	uint32_t self;			/* our domain id */
 	uint32_t backend;		/* DomS Dom0 assigned, or ANY */
 	char fe[XST_PATH_MAX];		/* our frontend directory */
-	char be[XST_PATH_MAX];		/* the assigned backend directory */
-	bool published;			/* offer for r.granted_to written */
+	char be[XST_PATH_MAX];		/* assigned backend directory */
+	bool published;			/* offer for granted_to written */
 	bool dirty;			/* a watch fired */
 	uint64_t next_check_ns;
 	uint64_t last_check_ns;

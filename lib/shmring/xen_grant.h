@@ -43,7 +43,7 @@ struct xg_region {
 	uint32_t npages;
 	uint32_t *refs;		/* npages: refs of the region pages */
 	uint32_t ndir;
-	uint32_t *dir;		/* ndir directory pages (ours, shared RO) */
+	uint32_t *dir;		/* ndir directory pages, shared RO */
 	uint32_t *dir_refs;	/* ndir */
 	uint32_t granted_to;	/* SHMRING_XEN_DOMID_ANY: not granted */
 	bool broken;		/* a failed move left the region unusable */
