@@ -111,6 +111,7 @@ say "role pid=$pid"
 # Stream the program's output to the console as it comes.
 tail -f /tmp/role.log &
 tailpid=$!
+kills=0
 while kill -0 $pid 2>/dev/null; do
 	if [ "$(xenstore-read data/xenshm-stop 2>/dev/null)" = 1 ]; then
 		say "stop requested by Dom0"
@@ -121,6 +122,18 @@ while kill -0 $pid 2>/dev/null; do
 		done
 		kill -9 $pid 2>/dev/null
 		break
+	fi
+	# Dom0 bumps data/xenshm-kill to have the program SIGKILLed and
+	# started again in this same domain (a process restart).
+	k=$(xenstore-read data/xenshm-kill 2>/dev/null)
+	if [ -n "$k" ] && [ "$k" != "$kills" ]; then
+		kills=$k
+		say "SIGKILL requested by Dom0 ($k)"
+		kill -9 $pid
+		wait $pid
+		"$@" >> /tmp/role.log 2>&1 &
+		pid=$!
+		say "role restarted pid=$pid"
 	fi
 	sleep 1
 done

@@ -149,7 +149,7 @@ wait_val_above() { # NAME REGEX KEY MIN SECONDS
 # ------------------------------------------------------------------ xchk
 phase_xchk() {
 	local devid=0 opt="" g1 pid1 pid2 down0 up0 rx0 t_destroy t_down
-	local t_create t_up rx1
+	local t_create t_up rx1 refs0 refs1
 
 	[ "$BREAK" = devid ] && devid=1
 	[ "$BREAK" = corrupt ] && opt="xsopt=corrupt"
@@ -173,6 +173,35 @@ phase_xchk() {
 	wait_val_above xguest '^XCHK guest ' rx 300 60 ||
 		fail "no echo traffic xguest <-> DomS"
 	say "traffic: $(con xguest | grep '^XCHK guest ' | tail -n1)"
+	stage_done
+
+	stage xchk-doms-kill "SIGKILL the DomS process, start it again in the same domain"
+	# Same domain, same domain id: the guest must keep its grants (the
+	# new process maps the same refs) and notice the death through the
+	# unmap notification on the DomS live byte.
+	refs0=$(xenstore-read /local/domain/$g1/device/xenshm/0/ref-dir)
+	down0=$(count_log xguest 'XCHK-EVENT guest .*PEER_DOWN')
+	up0=$(count_log xguest 'XCHK-EVENT guest .*PEER_UP')
+	t_destroy=$(now)
+	xenstore-write /local/domain/${DOMID[xdoms]}/data/xenshm-kill 1
+	wait_log xguest 'XCHK-EVENT guest .*PEER_DOWN' 30 $((down0 + 1)) ||
+		fail "xguest did not notice the DomS process dying"
+	t_down=$(now)
+	con xguest | grep 'XCHK-EVENT guest .*PEER_DOWN' | tail -n1 |
+		grep -q 'live byte is 0' ||
+		fail "the DomS death was not seen through its live byte: $(con xguest | grep 'PEER_DOWN' | tail -n1)"
+	rx0=$(last_val xguest '^XCHK guest ' rx)
+	wait_log xguest 'XCHK-EVENT guest .*PEER_UP' 60 $((up0 + 1)) ||
+		fail "xguest never re-attached to the restarted DomS process"
+	wait_val_above xguest '^XCHK guest ' rx $((rx0 + 100)) 60 ||
+		fail "echoes did not resume after the DomS process restart"
+	t_up=$(now)
+	refs1=$(xenstore-read /local/domain/$g1/device/xenshm/0/ref-dir)
+	[ -n "$refs0" ] && [ "$refs0" = "$refs1" ] ||
+		fail "the grant refs changed across a DomS process restart ($refs0 / $refs1)"
+	echo "XS-RECOVERY xchk-kill: kill->noticed $(diff_s $t_down $t_destroy) s," \
+		"kill->traffic $(diff_s $t_up $t_destroy) s (same refs: $refs1)" |
+		tee -a $R/stage-times.txt
 	stage_done
 
 	stage xchk-doms-restart "xl destroy xdoms; xl create xdoms"
