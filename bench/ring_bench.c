@@ -383,6 +383,77 @@ median(const double *v, unsigned int n)
 	return (n % 2) ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
+/*
+ * CPU cost of the ring operations without the second core: one lcore
+ * enqueues a burst and dequeues it again, 'SC_BURSTS' times per trial.
+ * The minimum over trials filters out preemption by other work on the box
+ * and leaves cycles per descriptor (enqueue + dequeue + the same per-
+ * descriptor work as the two-core rounds).  This is the part the ring's
+ * code decides; the two-core rate adds cache-line transfers.
+ */
+#define SC_BURSTS	1000
+#define SC_TRIALS	300
+
+static int
+single_core_cost(enum ring_kind kind, uint32_t burst, double *min_cyc,
+		 double *med_cyc)
+{
+	static double trial[SC_TRIALS];
+	struct shmring_desc d[MAX_BURST], out[MAX_BURST];
+	static struct round rd;
+	uint64_t sum = 0, t0;
+	uint32_t i, j, k, t;
+	int err = SHMRING_OK;
+
+	memset(&rd, 0, sizeof(rd));
+	if (kind == KIND_SHMRING) {
+		if (shmring_setup(&rd) != 0)
+			return -1;
+	} else {
+		rd.r = rte_ring_create_elem("bench_ring_sc",
+				sizeof(struct shmring_desc), opt.ring_size,
+				rte_socket_id(),
+				RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (rd.r == NULL)
+			return -1;
+	}
+	for (i = 0; i < burst; i++) {
+		d[i].offset = (i % opt.ring_size) * SHMRING_DEFAULT_SLOT_SIZE;
+		d[i].len = 64;
+		d[i].flags = 0;
+		d[i].rsvd = 0;
+		d[i].meta = 0;
+	}
+	for (t = 0; t < SC_TRIALS; t++) {
+		t0 = rte_rdtsc();
+		for (j = 0; j < SC_BURSTS; j++) {
+			for (i = 0; i < burst; i++)
+				d[i].meta = j + i;
+			if (kind == KIND_SHMRING) {
+				k = shmring_enqueue_burst(&rd.prod, d, burst,
+							  &err);
+				k = shmring_dequeue_burst(&rd.cons, out, k,
+							  &err);
+			} else {
+				k = rte_ring_enqueue_burst_elem(rd.r, d,
+						sizeof(d[0]), burst, NULL);
+				k = rte_ring_dequeue_burst_elem(rd.r, out,
+						sizeof(out[0]), k, NULL);
+			}
+			for (i = 0; i < k; i++)
+				sum += out[i].meta;
+		}
+		trial[t] = (double)(rte_rdtsc() - t0) / SC_BURSTS / burst;
+	}
+	rte_ring_free(rd.r);
+	if (err != SHMRING_OK || sum == 0)
+		return -1;
+	qsort(trial, SC_TRIALS, sizeof(trial[0]), cmp_double);
+	*min_cyc = trial[0];
+	*med_cyc = trial[SC_TRIALS / 2];
+	return 0;
+}
+
 static void
 usage(const char *prog)
 {
@@ -558,6 +629,20 @@ main(int argc, char **argv)
 		printf("\n");
 		printf("RESULT ring burst=%u shmring=%.3f rte_ring=%.3f "
 		       "ratio=%.3f\n", burst, ms, mr, mratio);
+		if (opt.kinds == 3) {
+			double c[2][2];
+
+			if (single_core_cost(KIND_SHMRING, burst, &c[0][0],
+					     &c[0][1]) == 0 &&
+			    single_core_cost(KIND_RTE_RING, burst, &c[1][0],
+					     &c[1][1]) == 0)
+				printf("one-core cost burst %u (enqueue+dequeue "
+				       "on lcore %u, TSC cycles per descriptor, "
+				       "min/median of %u trials): shmring "
+				       "%.2f/%.2f, rte_ring %.2f/%.2f\n",
+				       burst, rte_lcore_id(), SC_TRIALS,
+				       c[0][0], c[0][1], c[1][0], c[1][1]);
+		}
 		fflush(stdout);
 	}
 out:
