@@ -11,8 +11,8 @@
 #   test/xen/run-xen-test.sh BUILDDIR
 #
 # Environment:
-#   XENSHM_XEN_PHASES   comma-separated, default xchk,pmd,switch
-#                       (also: smoke, three idle domUs)
+#   XENSHM_XEN_PHASES   comma-separated, default xchk,switch; also pmd
+#                       (testpmd as DomS) and smoke (three idle domUs)
 #   XENSHM_XEN_BREAK    none (default) | corrupt | devid: break the data
 #                       path on purpose; the verdict must then be FAIL
 #   XENSHM_XEN_TIMEOUT  seconds for the whole QEMU run (default 1080)
@@ -26,7 +26,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: run-xen-test.sh BUILDDIR}" && pwd)
-phases=${XENSHM_XEN_PHASES:-xchk,pmd,switch}
+phases=${XENSHM_XEN_PHASES:-xchk,switch}
 brk=${XENSHM_XEN_BREAK:-none}
 qtimeout=${XENSHM_XEN_TIMEOUT:-1080}
 mem=${XENSHM_XEN_MEM:-4096}

@@ -6,7 +6,7 @@
 # and destroys domains and writes xenstore (xl, xenshm-ctl): every packet
 # goes between the guests and DomS through granted pages.
 #
-# Phases (XS_PHASES, default "xchk pmd switch"):
+# Phases (XS_PHASES, default "xchk switch"):
 #   xchk    the transport alone: xguest runs xenshm-xen-check guest, xdoms
 #           echoes; xdoms is destroyed and created again while xguest runs.
 #   switch  DPDK: sdoms runs doms-switch, which finds the guests Dom0
@@ -22,7 +22,7 @@ set -u
 export PATH=/xenshm/bin:$PATH
 R=/xenshm/results
 CON=/var/log/xen/console
-PHASES=$(echo "${XS_PHASES:-xchk,pmd,switch}" | tr "+," "  ")
+PHASES=$(echo "${XS_PHASES:-xchk,switch}" | tr "+," "  ")
 BREAK=${XS_BREAK:-none}
 VERDICT=$R/scenario-verdict.txt
 STAGE=init
