@@ -23,6 +23,7 @@
 #   CPU_A=1 CPU_B=0 TESTPMD=dpdk-testpmd NB_MBUF=16384 BURST=32
 #   HUGEDIR=/run/xenshm-bench-huge HUGE_PAGES=1024 (2 MiB pages wanted)
 #   PMD_STAGE=/opt/xenshm-bench/pmds  BIDIR_MODE=flowgen
+#   TP_EXTRA="" (more testpmd application arguments, e.g. --record-burst-stats)
 #   WARMUP=1 WINDOW=3 (s)  LINK_TIMEOUT=15 (s)
 #   PAIR_MAX=120 (s): watchdog, a pair living longer is killed
 #   QUIET_WAIT=20 (s): before each run, wait up to this long for the rest
@@ -254,12 +255,12 @@ bench_pair_start() {
 	argsA=(--lcores "0@$CPU_A,1@$CPU_A" --file-prefix ${BTAG}A
 		--huge-dir "$HUGEDIR" --no-pci $sfA $ldA --vdev "$devA"
 		-- -i --forward-mode=$fwdA $txA --burst=$BURST
-		--total-num-mbufs=$NB_MBUF)
+		--total-num-mbufs=$NB_MBUF ${TP_EXTRA:-})
 	# shellcheck disable=SC2206
 	argsB=(--lcores "0@$CPU_B,1@$CPU_B" --file-prefix ${BTAG}B
 		--huge-dir "$HUGEDIR" --no-pci $sfB $ldB --vdev "$devB"
 		-- -i --forward-mode=$fwdB $txB --burst=$BURST
-		--total-num-mbufs=$NB_MBUF)
+		--total-num-mbufs=$NB_MBUF ${TP_EXTRA:-})
 	echo "A: $TESTPMD ${argsA[*]}" > "$pfx".cmd
 	echo "B: $TESTPMD ${argsB[*]}" >> "$pfx".cmd
 

@@ -25,6 +25,9 @@ SIZE=${SIZE:-64}
 SECONDS_PROF=${SECONDS_PROF:-5}
 TOP=${TOP:-25}
 OUT=${OUT:-$BUILD/bench-results/profile-$(date +%Y%m%d-%H%M%S)}
+# Burst-size histograms tell a busy side (full bursts) from one that
+# polls an almost empty ring (bursts of 0-2), i.e. who sets the pace.
+TP_EXTRA=${TP_EXTRA:---record-burst-stats}
 # shellcheck source=bench/lib.sh
 . "$here/lib.sh"
 
@@ -60,9 +63,10 @@ for c in $PCASES; do
 	rb=$!
 	wait $ra $rb
 	bench_send A "show port stats 0"; bench_send B "show port stats 0"
+	bench_send A "show port xstats 0"; bench_send B "show port xstats 0"
 	sleep 0.3
-	bench_send A stop; bench_send B stop
-	sleep 0.3
+	bench_send A stop; bench_send B stop	# prints the burst histograms
+	sleep 0.5
 	bench_pair_stop
 	for side in A B; do
 		case $side in A) role="switch side (cpu $CPU_A)" ;; B) role="guest side (cpu $CPU_B)" ;; esac
@@ -72,6 +76,10 @@ for c in $PCASES; do
 		echo "## $c $SIZE B, $role, $mode," \
 			"Rx-pps $(grep -o 'Rx-pps: *[0-9]*' "$log" | tail -1 | awk '{print $2}')," \
 			"Tx-pps $(grep -o 'Tx-pps: *[0-9]*' "$log" | tail -1 | awk '{print $2}')"
+		echo "# bursts (testpmd --record-burst-stats) and non-zero drop/error xstats:"
+		grep -E "RX-bursts|TX-bursts" "$log" | tail -2 | sed 's/^ */    /'
+		awk '/NIC extended statistics/ {x = 1} x && $2 ~ /^[1-9]/ &&
+			$1 ~ /full|drop|err|miss|nombuf|fail/ {print "    " $0}' "$log" | sort -u | head -8
 		echo "# by DSO:"
 		"$PERF" report -q -i "$pfx.$side.perf" --stdio --no-children \
 			-F overhead,dso --percent-limit 1 2> /dev/null |
