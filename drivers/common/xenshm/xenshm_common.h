@@ -240,4 +240,30 @@ int xenshm_kv_str(int logtype, const char *drv, struct rte_kvargs *kv,
 int xenshm_kv_transport(int logtype, const char *drv, struct rte_kvargs *kv,
 			enum shmring_transport_kind *out);
 
+
+/*
+ * The ethdev ops both PMDs share; each driver's static const table adds
+ * its own start, stop and close (the life cycles differ: the guest owns
+ * the region, DomS maps and reconnects).
+ */
+#define XENSHM_COMMON_ETH_OPS \
+	.dev_configure = xenshm_dev_configure, \
+	.dev_infos_get = xenshm_dev_infos_get, \
+	.rx_queue_setup = xenshm_rx_queue_setup, \
+	.tx_queue_setup = xenshm_tx_queue_setup, \
+	.rx_queue_release = xenshm_rx_queue_release, \
+	.tx_queue_release = xenshm_tx_queue_release, \
+	.link_update = xenshm_link_update, \
+	.mtu_set = xenshm_mtu_set, \
+	.mac_addr_set = xenshm_mac_addr_set, \
+	.promiscuous_enable = xenshm_accept, \
+	.promiscuous_disable = xenshm_accept, \
+	.allmulticast_enable = xenshm_accept, \
+	.allmulticast_disable = xenshm_accept, \
+	.stats_get = xenshm_stats_get, \
+	.stats_reset = xenshm_stats_reset, \
+	.xstats_get = xenshm_xstats_get, \
+	.xstats_get_names = xenshm_xstats_get_names, \
+	.xstats_reset = xenshm_xstats_reset
+
 #endif /* XENSHM_COMMON_H */

@@ -310,27 +310,10 @@ doms_dev_close(struct rte_eth_dev *dev)
 }
 
 static const struct eth_dev_ops doms_ops = {
-	.dev_configure = xenshm_dev_configure,
+	XENSHM_COMMON_ETH_OPS,
 	.dev_start = doms_dev_start,
 	.dev_stop = doms_dev_stop,
 	.dev_close = doms_dev_close,
-	.dev_infos_get = xenshm_dev_infos_get,
-	.rx_queue_setup = xenshm_rx_queue_setup,
-	.tx_queue_setup = xenshm_tx_queue_setup,
-	.rx_queue_release = xenshm_rx_queue_release,
-	.tx_queue_release = xenshm_tx_queue_release,
-	.link_update = xenshm_link_update,
-	.mtu_set = xenshm_mtu_set,
-	.mac_addr_set = xenshm_mac_addr_set,
-	.promiscuous_enable = xenshm_accept,
-	.promiscuous_disable = xenshm_accept,
-	.allmulticast_enable = xenshm_accept,
-	.allmulticast_disable = xenshm_accept,
-	.stats_get = xenshm_stats_get,
-	.stats_reset = xenshm_stats_reset,
-	.xstats_get = xenshm_xstats_get,
-	.xstats_get_names = xenshm_xstats_get_names,
-	.xstats_reset = xenshm_xstats_reset,
 };
 
 static int
