@@ -127,7 +127,8 @@ guest_ctl(void *arg)
 				   why);
 			break;
 		case SHMRING_EV_PEER_REJECTED:
-			p->ctl.rejects++;
+			xenshm_port_count_reject(p,
+				shmring_guest_last_error(g->ep));
 			guest_reject_log(g, why);
 			break;
 		default:

@@ -218,6 +218,12 @@ shmring_doms_attached(const struct shmring_doms_ep *ep)
 	return ep->attached;
 }
 
+bool
+shmring_doms_handshaking(const struct shmring_doms_ep *ep)
+{
+	return ep->handshaking;
+}
+
 int
 shmring_doms_last_error(const struct shmring_doms_ep *ep)
 {

@@ -14,9 +14,11 @@
  *   xen   guest: xengntshr pages granted to DomS, xenstore frontend dir
  *         DomS : xenstore watch, xengnttab_map_domain_grant_refs
  *
- * Neither side ever blocks on the data path: *_poll() is called from a
- * control thread; it does at most one bounded step of setup work (each
- * socket operation has a short timeout) and reports what changed.
+ * Neither side ever blocks: *_poll() is called from a control thread
+ * that may serve many endpoints; it does what the peer's messages so far
+ * allow, never waits for the peer, and reports what changed.  A peer
+ * that does not answer a handshake step in time loses that handshake
+ * (SHMRING_E_TIMEOUT); a silent peer costs its own endpoint only.
  *
  * Ownership and life cycle:
  *   guest: open -> region exists -> poll() ... PEER_UP ... PEER_DOWN ...
@@ -100,6 +102,23 @@ bool shmring_guest_peer_attached(const struct shmring_guest_ep *ep);
 /* SHMRING_E_* of the last failed step (SHMRING_OK after PEER_UP), so a
  * caller can count rejections and disconnects by cause. */
 int shmring_guest_last_error(const struct shmring_guest_ep *ep);
+/*
+ * After PEER_DOWN: the caller's data path has left the region (no burst
+ * is inside it, none enters before the next PEER_UP).  The Xen
+ * transport moves the region to a re-created DomS only after this; the
+ * next poll() does the move.  _pending() says whether the endpoint is
+ * waiting for it (never on the host transport, nor while attached).
+ */
+#ifdef SHMRING_HAVE_XEN
+bool shmring_guest_quiesce_pending(const struct shmring_guest_ep *ep);
+void shmring_guest_quiesced(struct shmring_guest_ep *ep);
+#else
+static inline bool
+shmring_guest_quiesce_pending(const struct shmring_guest_ep *ep)
+{ (void)ep; return false; }
+static inline void
+shmring_guest_quiesced(struct shmring_guest_ep *ep) { (void)ep; }
+#endif
 void shmring_guest_close(struct shmring_guest_ep *ep);
 
 /* DomS side.  'limits' may be NULL for shmring_limits_default(). */
@@ -112,6 +131,9 @@ void *shmring_doms_base(const struct shmring_doms_ep *ep);
 const struct shmring_region_info *
 shmring_doms_info(const struct shmring_doms_ep *ep);
 bool shmring_doms_attached(const struct shmring_doms_ep *ep);
+/* A handshake is waiting for the guest's answer: poll again soon rather
+ * than after a back-off. */
+bool shmring_doms_handshaking(const struct shmring_doms_ep *ep);
 /* SHMRING_E_* of the last failed step (SHMRING_OK after PEER_UP). */
 int shmring_doms_last_error(const struct shmring_doms_ep *ep);
 /* Unmap the region after the caller stopped touching it. */

@@ -52,7 +52,10 @@ extern "C" {
 	X(BUSY,			"another peer is already attached")	\
 	X(SYSTEM,		"system call failed (see errno)")	\
 	X(NO_PEER,		"no peer yet")				\
-	X(CONFIG,		"invalid configuration")
+	X(CONFIG,		"invalid configuration")			\
+	/* appended later; the numbers are wire ABI (REJECT) */		\
+	X(FD_KIND,		"shared memory file is not plain shmem")	\
+	X(TIMEOUT,		"peer did not answer in time")
 
 enum shmring_err {
 	SHMRING_OK = 0,

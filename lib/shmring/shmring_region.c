@@ -268,5 +268,7 @@ shmring_cons_init(struct shmring_cons *c, void *base,
 	c->mask = pa->ring_size - 1;
 	c->slot_size = pa->slot_size;
 	c->max_frame = shmring_max_frame(pa->mtu);
+	c->flags_ok = (pa->features & SHMRING_F_MULTI_SEG) ?
+		SHMRING_DESC_F_KNOWN : 0;
 	return ring_indices(rh, c->size, &c->prod_seen, &c->cons);
 }

@@ -58,6 +58,8 @@ struct shmring_cons {
 	uint32_t size;
 	uint32_t slot_size;
 	uint32_t max_frame;		/* longest frame accepted, bytes */
+	uint32_t flags_ok;		/* descriptor flags allowed: NEXT only
+					 * with SHMRING_F_MULTI_SEG */
 	uint32_t cons;			/* private: next index to consume */
 	uint32_t prod_seen;		/* last validated producer index */
 };
@@ -170,7 +172,7 @@ shmring_desc_check(const struct shmring_cons *c, const struct shmring_desc *d)
 		return SHMRING_E_DESC_TOO_LONG;
 	if ((uint64_t)d->offset + d->len > c->buf_size)
 		return SHMRING_E_DESC_OUT_OF_BOUNDS;
-	if (d->flags & ~SHMRING_DESC_F_KNOWN)
+	if (d->flags & ~c->flags_ok)
 		return SHMRING_E_DESC_BAD_FLAGS;
 	return SHMRING_OK;
 }

@@ -29,8 +29,10 @@
  *                                              header check
  * doms_detach   munmap, close socket           xengnttab_unmap, unbind
  *
- * Every poll does at most one bounded step and never blocks for longer
- * than a short, fixed timeout.  Both sides use the helpers at the end of
+ * No poll ever waits for the peer: a transport keeps each handshake as
+ * state, does what the peer's messages so far allow and returns; a peer
+ * that does not answer in time loses its handshake (SHMRING_E_TIMEOUT).
+ * So a silent or slow peer costs its own endpoint only.  Both sides use the helpers at the end of
  * this file for the parts that do not depend on the transport, so the
  * header rules, the handshake rules and the side lines are the same on
  * both.
@@ -67,6 +69,7 @@ struct shmring_doms_ep {
 	uint32_t epoch;		/* our epoch in the doms line */
 	uint32_t peer_epoch;	/* guest epoch of the mapped region */
 	bool attached;		/* between PEER_UP and PEER_DOWN */
+	bool handshaking;	/* a handshake waits for the guest */
 	int last_err;		/* SHMRING_E_* of the last failure */
 	void *priv;		/* transport state */
 };
@@ -92,8 +95,10 @@ struct shmring_transport_ops {
 	int (*doms_open)(struct shmring_doms_ep *ep, char *why,
 			 size_t why_len);
 	/*
-	 * One bounded step.  Detached: try to attach; on success ep->base
-	 * and ep->info are valid and PEER_UP is returned.  Attached: report
+	 * One step that never waits.  Detached: try to attach; while the
+	 * guest has yet to answer, ep->handshaking is true and the caller
+	 * should poll again soon; on success ep->base and ep->info are
+	 * valid and PEER_UP is returned.  Attached: report
 	 * PEER_DOWN once when the guest goes; the mapping stays until
 	 * doms_detach().
 	 */

@@ -5,19 +5,29 @@
 /*
  * Host transport: both sides are processes of one Linux host.
  *
- * The guest puts its region in a memfd, seals it so it can never shrink
- * or grow (a mapping of a shrunk file would SIGBUS DomS), and listens on
- * a UNIX SOCK_SEQPACKET socket.  DomS connects, checks who listens
- * (SO_PEERCRED), sends HELLO and receives OFFER with the memfd
- * (SCM_RIGHTS).  It checks seals and size before it maps anything and
- * the header before it answers ACCEPT.  The connection then stays open
- * with nothing on it: its end-of-file is how each side learns that the
- * other is gone, including after SIGKILL.
+ * The guest puts its region in a shmem memfd, seals it so it can never
+ * shrink or grow, and listens on a UNIX SOCK_SEQPACKET socket.  DomS
+ * connects, checks who listens (SO_PEERCRED), sends HELLO and receives
+ * OFFER with the memfd (SCM_RIGHTS).  It checks seals, file system and
+ * size before it maps anything and the header before it answers ACCEPT.
+ * The connection then stays open with nothing on it: its end-of-file is
+ * how each side learns that the other is gone, including after SIGKILL.
  *
- * Every socket operation of a handshake has a HOST_STEP_TIMEOUT_MS
- * timeout, so a poll never blocks longer than a few of those, whatever
- * the peer does.  Every fd is CLOEXEC, every send is MSG_NOSIGNAL, and
- * every fd that arrives is either kept or closed.
+ * Memory the peer controls must never fault DomS to death.  A shrunk
+ * file would SIGBUS a mapping past its end (the seals stop that), and
+ * the guest can always punch holes into its file (no seal stops
+ * FALLOC_FL_PUNCH_HOLE short of F_SEAL_WRITE, which would forbid DomS's
+ * writable mapping).  On shmem a hole reads as a fresh zero page; on
+ * hugetlbfs refilling it needs a free huge page and SIGBUSes without
+ * one.  So DomS accepts only shmem (TMPFS_MAGIC) files, never hugetlbfs
+ * or anything else, and the guest creates nothing else.
+ *
+ * Nothing here ever waits for the peer.  Both sides are non-blocking
+ * state machines: each poll does what the peer's last message allows
+ * and returns; a step the peer does not answer within
+ * HOST_STEP_TIMEOUT_MS ends that handshake (TIMEOUT), and costs no other
+ * endpoint anything.  Every fd is CLOEXEC, every send is MSG_NOSIGNAL,
+ * and every fd that arrives is either kept or closed.
  */
 
 #define _GNU_SOURCE
@@ -30,9 +40,12 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
+#include <sys/statfs.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include "shmring_transport.h"
 
@@ -41,21 +54,46 @@
 			snprintf(why, why_len, __VA_ARGS__);		\
 	} while (0)
 
-#define HOST_STEP_TIMEOUT_MS	1000	/* per send or receive */
+#define HOST_STEP_TIMEOUT_MS	1000	/* the peer's time to answer a step */
 #define HOST_MAX_FDS		4	/* fds taken from one message */
 /* Larger than a message, so that a longer one shows as such. */
 #define HOST_RECV_BUF		(2 * SHMRING_MSG_SIZE)
 #define HOST_BACKLOG		4
 #define HOST_EINTR_RETRIES	4
 #define HOST_REQUIRED_SEALS	(F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
-#define HOST_HUGE_PAGE		(2ull << 20)
-#ifndef MFD_HUGE_2MB
-/* log2(2 MiB) << MFD_HUGE_SHIFT */
-#define MFD_HUGE_2MB		(21u << 26)
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE	0x0010
 #endif
+/* Seals that forbid the writable mapping DomS needs. */
+#define HOST_FORBIDDEN_SEALS	(F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)
+/* Guest: handshakes in progress at once, and connections taken per poll. */
+#define HOST_MAX_PENDING	4
+#define HOST_ACCEPTS_PER_POLL	4
 
-/* recv_msg() result when nothing is there (timeout or MSG_DONTWAIT). */
+/* recv_msg() result when nothing is there yet. */
 #define HOST_AGAIN		(-1)
+
+/*
+ * Guest: one connection between accept() and ACCEPT (or its refusal).
+ * A connection the guest refuses (credentials) still gets its HELLO read
+ * before the REJECT, because closing a UNIX socket with unread data
+ * makes the peer's receive fail with ECONNRESET instead of showing the
+ * reason.
+ */
+enum host_pend_state {
+	PEND_FREE,
+	PEND_HELLO,		/* waiting for HELLO */
+	PEND_ACCEPT,		/* OFFER sent, waiting for ACCEPT */
+	PEND_REFUSE,		/* waiting for HELLO, then REJECT refuse_code */
+};
+
+struct host_pending {
+	int sock;
+	enum host_pend_state state;
+	uint64_t deadline_ms;
+	int refuse_code;
+	char refuse_why[SHMRING_WHY_MAX];
+};
 
 struct host_guest {
 	int memfd;		/* the region; passed with every OFFER */
@@ -63,11 +101,12 @@ struct host_guest {
 	int conn_fd;		/* the attached DomS, -1 if none */
 	dev_t sock_dev;		/* our socket file, so close() unlinks */
 	ino_t sock_ino;		/* only ours and not a successor's */
-	bool hugetlb;
+	struct host_pending pend[HOST_MAX_PENDING];
 };
 
 enum host_doms_state {
 	DOMS_IDLE,		/* not connected: poll() tries to attach */
+	DOMS_WAIT_OFFER,	/* HELLO sent; the guest's turn */
 	DOMS_UP,		/* mapped and guest present */
 	DOMS_DOWN,		/* guest gone, still mapped until detach() */
 };
@@ -75,7 +114,17 @@ enum host_doms_state {
 struct host_doms {
 	int sock;
 	enum host_doms_state state;
+	uint64_t deadline_ms;	/* DOMS_WAIT_OFFER: when the guest is late */
 };
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 static void
 close_fds(const int *fds, int n)
@@ -106,24 +155,6 @@ fill_addr(struct sockaddr_un *sa, const char *path)
 	sa->sun_family = AF_UNIX;
 	/* check_path() bounded the length. */
 	memcpy(sa->sun_path, path, strnlen(path, sizeof(sa->sun_path) - 1));
-}
-
-static int
-set_blocking_with_timeouts(int sock, char *why, size_t why_len)
-{
-	struct timeval tv = {
-		.tv_sec = HOST_STEP_TIMEOUT_MS / 1000,
-		.tv_usec = (HOST_STEP_TIMEOUT_MS % 1000) * 1000,
-	};
-	int fl = fcntl(sock, F_GETFL);
-
-	if (fl < 0 || fcntl(sock, F_SETFL, fl & ~O_NONBLOCK) != 0 ||
-	    setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
-	    setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0) {
-		WHY("cannot set up the control socket: %m");
-		return SHMRING_E_SYSTEM;
-	}
-	return SHMRING_OK;
 }
 
 /* Send one message, with 'fd' attached unless it is -1. */
@@ -162,8 +193,8 @@ send_msg(int sock, const struct shmring_msg *m, int fd, const char *peer,
 	if (n == (ssize_t)sizeof(*m))
 		return SHMRING_OK;
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-		WHY("%s did not take %s within %d ms", peer,
-		    shmring_msg_type_name(m->hdr.type), HOST_STEP_TIMEOUT_MS);
+		WHY("%s does not read: no room for %s", peer,
+		    shmring_msg_type_name(m->hdr.type));
 	else if (n < 0)
 		WHY("cannot send %s to %s: %m",
 		    shmring_msg_type_name(m->hdr.type), peer);
@@ -179,7 +210,7 @@ send_msg(int sock, const struct shmring_msg *m, int fd, const char *peer,
  * fds[], any more make the message bad and all of them are closed.  A
  * message arriving with more fds than HOST_MAX_FDS is cut by the kernel
  * (MSG_CTRUNC, which closes the rest) and rejected too.
- * Returns SHMRING_OK, HOST_AGAIN (nothing within the timeout) or an
+ * Returns SHMRING_OK, HOST_AGAIN (nothing there yet) or an
  * SHMRING_E_* code; on anything but SHMRING_OK no fd is left open.
  */
 static int
@@ -260,29 +291,13 @@ drop:
 	return rc;
 }
 
-/* recv_msg() for a handshake step: a timeout is an error. */
-static int
-recv_step(int sock, struct shmring_msg *m, int *fds, int max_fds,
-	  int *n_fds, const char *peer, unsigned int want, char *why,
-	  size_t why_len)
-{
-	int rc = recv_msg(sock, 0, m, fds, max_fds, n_fds, peer, why,
-			  why_len);
-
-	if (rc == HOST_AGAIN) {
-		WHY("no %s from %s within %d ms", shmring_msg_type_name(want),
-		    peer, HOST_STEP_TIMEOUT_MS);
-		return SHMRING_E_SYSTEM;
-	}
-	return rc;
-}
-
 /* Did we judge the peer's message (then it deserves a REJECT)? */
 static bool
 peer_at_fault(int rc)
 {
 	return rc != SHMRING_OK && rc != SHMRING_E_SYSTEM &&
-	       rc != SHMRING_E_NO_PEER && rc != SHMRING_E_MSG_REJECTED;
+	       rc != SHMRING_E_NO_PEER && rc != SHMRING_E_MSG_REJECTED &&
+	       rc != SHMRING_E_TIMEOUT;
 }
 
 /* Best effort: the peer may already be gone, and we close anyway. */
@@ -293,25 +308,6 @@ send_reject(int sock, int code, const char *reason)
 
 	shmring_msg_reject(&m, code, reason);
 	(void)send(sock, &m, sizeof(m), MSG_NOSIGNAL | MSG_DONTWAIT);
-}
-
-/*
- * Refuse a peer that speaks first (a DomS, with HELLO): read that message
- * before answering, because closing a UNIX socket with unread data makes
- * the peer's next receive fail with ECONNRESET instead of showing our
- * REJECT.  Bounded by one receive timeout.
- */
-static void
-refuse_speaker(int sock, int code, const char *reason)
-{
-	struct shmring_msg m;
-	int fds[HOST_MAX_FDS], n;
-
-	if (recv_msg(sock, 0, &m, fds, HOST_MAX_FDS, &n, "peer", NULL, 0) ==
-	    SHMRING_OK)
-		close_fds(fds, n);
-	send_reject(sock, code, reason);
-	close(sock);
 }
 
 /*
@@ -357,16 +353,21 @@ watch_peer(int sock, const char *peer, char *why, size_t why_len)
 
 /* ---------------------------------------------------------------- guest */
 
-/* One memfd attempt: create, size, seal, map.  Nothing left on error. */
+/*
+ * The region: a shmem memfd, sized, sealed and mapped.  Nothing is left
+ * on error.  Never MFD_HUGETLB: DomS refuses hugetlbfs (see the top of
+ * this file).  MAP_POPULATE faults every page in now, so the region's
+ * memory is the guest's own from the start rather than allocated by
+ * DomS's first touch of an untouched page.
+ */
 static int
-region_try(uint64_t size, unsigned int huge, int *fdp, void **basep,
-	   char *why, size_t why_len)
+region_create(uint64_t size, int *fdp, void **basep, char *why,
+	      size_t why_len)
 {
 	void *base;
 	int fd;
 
-	fd = memfd_create("xenshm-region",
-			  MFD_CLOEXEC | MFD_ALLOW_SEALING | huge);
+	fd = memfd_create("xenshm-region", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0) {
 		WHY("cannot create the region memfd: %m");
 		return SHMRING_E_SYSTEM;
@@ -381,7 +382,8 @@ region_try(uint64_t size, unsigned int huge, int *fdp, void **basep,
 		WHY("cannot seal the region memfd: %m");
 		goto fail;
 	}
-	base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	base = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_POPULATE, fd, 0);
 	if (base == MAP_FAILED) {
 		WHY("cannot map the %llu-byte region: %m",
 		    (unsigned long long)size);
@@ -393,24 +395,6 @@ region_try(uint64_t size, unsigned int huge, int *fdp, void **basep,
 fail:
 	close(fd);
 	return SHMRING_E_SYSTEM;
-}
-
-static int
-region_create(struct host_guest *g, uint64_t size, void **basep, char *why,
-	      size_t why_len)
-{
-	/*
-	 * 2 MiB pages spare both sides TLB misses.  The header's size must
-	 * equal the file's, so only a region of whole huge pages can use
-	 * them; without free huge pages mmap fails and 4 KiB pages do.
-	 */
-	if (size % HOST_HUGE_PAGE == 0 &&
-	    region_try(size, MFD_HUGETLB | MFD_HUGE_2MB, &g->memfd, basep,
-		       NULL, 0) == SHMRING_OK) {
-		g->hugetlb = true;
-		return SHMRING_OK;
-	}
-	return region_try(size, 0, &g->memfd, basep, why, why_len);
 }
 
 /*
@@ -508,7 +492,7 @@ host_guest_open(struct shmring_guest_ep *ep, char *why, size_t why_len)
 {
 	uint64_t size = ep->info.layout.region_size;
 	struct host_guest *g;
-	int rc;
+	int rc, i;
 
 	rc = check_path(ep->cfg.path, why, why_len);
 	if (rc != SHMRING_OK)
@@ -521,8 +505,10 @@ host_guest_open(struct shmring_guest_ep *ep, char *why, size_t why_len)
 	g->memfd = -1;
 	g->listen_fd = -1;
 	g->conn_fd = -1;
+	for (i = 0; i < HOST_MAX_PENDING; i++)
+		g->pend[i].state = PEND_FREE;
 
-	rc = region_create(g, size, &ep->base, why, why_len);
+	rc = region_create(size, &g->memfd, &ep->base, why, why_len);
 	if (rc != SHMRING_OK)
 		goto fail_free;
 	shmring_ep_guest_region_init(ep);
@@ -541,92 +527,196 @@ fail_free:
 	return rc;
 }
 
-/*
- * Guest side of one handshake on a just-accepted connection.  Owns 'sock':
- * keeps it on PEER_UP, closes it otherwise.
- */
-static int
-guest_handshake(struct shmring_guest_ep *ep, int sock, char *why,
-		size_t why_len)
+static void
+pend_free(struct host_pending *pe)
 {
-	struct shmring_region_hdr *h = ep->base;
+	close(pe->sock);
+	pe->sock = -1;
+	pe->state = PEND_FREE;
+}
+
+/* Is a handshake past HELLO, or a DomS attached?  Then others are BUSY. */
+static bool
+guest_taken(const struct host_guest *g)
+{
+	int i;
+
+	if (g->conn_fd >= 0)
+		return true;
+	for (i = 0; i < HOST_MAX_PENDING; i++)
+		if (g->pend[i].state == PEND_ACCEPT)
+			return true;
+	return false;
+}
+
+/* End a pending handshake the peer failed; REJECT if we judged it. */
+static int
+pend_fail(struct shmring_guest_ep *ep, struct host_pending *pe, int rc,
+	  char *why)
+{
+	if (peer_at_fault(rc))
+		send_reject(pe->sock, rc, why);
+	pend_free(pe);
+	ep->last_err = rc;
+	return SHMRING_EV_PEER_REJECTED;
+}
+
+/* PEND_HELLO got a message: check it and answer with OFFER. */
+static int
+pend_hello(struct shmring_guest_ep *ep, struct host_pending *pe,
+	   const struct shmring_msg *in, char *why, size_t why_len)
+{
 	struct host_guest *g = ep->priv;
 	struct shmring_msg m;
-	struct ucred cred;
-	socklen_t cl = sizeof(cred);
 	uint32_t epoch;
-	int rc, nfd;
+	int rc;
 
-	rc = set_blocking_with_timeouts(sock, why, why_len);
-	if (rc != SHMRING_OK)
-		goto out_close;
-	if (ep->cfg.peer_uid != SHMRING_UID_ANY) {
-		if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &cl) != 0) {
-			WHY("cannot read the DomS's credentials: %m");
-			rc = SHMRING_E_SYSTEM;
-			goto out_close;
-		}
-		if (cred.uid != ep->cfg.peer_uid) {
-			WHY("DomS pid %d runs as uid %u; only uid %u may attach",
-			    (int)cred.pid, (unsigned int)cred.uid,
-			    ep->cfg.peer_uid);
-			rc = SHMRING_E_PEER_CRED;
-			goto out_refuse;
-		}
-	}
-	/* One DomS at a time; a second one must not disturb the first. */
-	if (g->conn_fd >= 0) {
-		WHY("a DomS is already attached to this guest; refusing "
-		    "another one");
-		rc = SHMRING_E_BUSY;
-		goto out_refuse;
-	}
-
-	rc = recv_step(sock, &m, NULL, 0, &nfd, "DomS", SHMRING_MSG_HELLO,
-		       why, why_len);
+	rc = shmring_msg_expect(in, SHMRING_MSG_HELLO, why, why_len);
 	if (rc == SHMRING_OK)
-		rc = shmring_msg_expect(&m, SHMRING_MSG_HELLO, why, why_len);
-	if (rc == SHMRING_OK)
-		rc = shmring_hello_check(&m.u.hello, &ep->info.params,
+		rc = shmring_hello_check(&in->u.hello, &ep->info.params,
 					 ep->info.layout.region_size, why,
 					 why_len);
 	if (rc != SHMRING_OK)
-		goto out_reject;
-
+		return pend_fail(ep, pe, rc, why);
+	/* One DomS at a time; a second one must not disturb the first. */
+	if (guest_taken(g)) {
+		WHY("a DomS is already attached to this guest; refusing "
+		    "another one");
+		return pend_fail(ep, pe, SHMRING_E_BUSY, why);
+	}
 	/* A new attach: a new epoch, in the header before the OFFER. */
 	epoch = shmring_ep_guest_bump_epoch(ep);
 	shmring_msg_offer(&m, &ep->info.params, ep->info.layout.region_size,
 			  epoch);
-	rc = send_msg(sock, &m, g->memfd, "DomS", why, why_len);
-	if (rc != SHMRING_OK)
-		goto out_close;
+	rc = send_msg(pe->sock, &m, g->memfd, "DomS", why, why_len);
+	if (rc != SHMRING_OK) {
+		pend_free(pe);
+		ep->last_err = rc;
+		return SHMRING_EV_PEER_REJECTED;
+	}
+	pe->state = PEND_ACCEPT;
+	pe->deadline_ms = now_ms() + HOST_STEP_TIMEOUT_MS;
+	return SHMRING_EV_NONE;
+}
 
-	rc = recv_step(sock, &m, NULL, 0, &nfd, "DomS", SHMRING_MSG_ACCEPT,
-		       why, why_len);
-	if (rc == SHMRING_OK)
-		rc = shmring_msg_expect(&m, SHMRING_MSG_ACCEPT, why, why_len);
-	if (rc != SHMRING_OK)
-		goto out_reject;
+/* PEND_ACCEPT got a message: ACCEPT makes this DomS the attached one. */
+static int
+pend_accept(struct shmring_guest_ep *ep, struct host_pending *pe,
+	    const struct shmring_msg *in, char *why, size_t why_len)
+{
+	struct shmring_region_hdr *h = ep->base;
+	struct host_guest *g = ep->priv;
+	int rc;
 
-	ep->peer_epoch = m.u.accept.doms_epoch;
-	g->conn_fd = sock;
+	rc = shmring_msg_expect(in, SHMRING_MSG_ACCEPT, why, why_len);
+	if (rc != SHMRING_OK)
+		return pend_fail(ep, pe, rc, why);
+	ep->peer_epoch = in->u.accept.doms_epoch;
+	g->conn_fd = pe->sock;
+	pe->sock = -1;
+	pe->state = PEND_FREE;
 	ep->attached = true;
 	ep->last_err = SHMRING_OK;
 	shmring_side_set_live(&h->guest, SHMRING_SIDE_CONNECTED);
-	WHY("DomS attached (guest epoch %u, DomS epoch %u)", epoch,
+	WHY("DomS attached (guest epoch %u, DomS epoch %u)", ep->epoch,
 	    ep->peer_epoch);
 	return SHMRING_EV_PEER_UP;
+}
 
-out_refuse:
-	ep->last_err = rc;
-	refuse_speaker(sock, rc, why);
-	return SHMRING_EV_PEER_REJECTED;
-out_reject:
-	if (peer_at_fault(rc))
-		send_reject(sock, rc, why);
-out_close:
-	ep->last_err = rc;
-	close(sock);
+/* Move one pending handshake on as far as the peer's messages allow. */
+static int
+pend_step(struct shmring_guest_ep *ep, struct host_pending *pe,
+	  uint64_t now, char *why, size_t why_len)
+{
+	struct shmring_msg m;
+	int rc, nfd;
+
+	rc = recv_msg(pe->sock, MSG_DONTWAIT, &m, NULL, 0, &nfd, "DomS", why,
+		      why_len);
+	if (pe->state == PEND_REFUSE) {
+		/* Its HELLO (or its silence) is all we waited for. */
+		if (rc == HOST_AGAIN && now < pe->deadline_ms)
+			return SHMRING_EV_NONE;
+		if (rc != HOST_AGAIN)
+			send_reject(pe->sock, pe->refuse_code, pe->refuse_why);
+		pend_free(pe);
+		return SHMRING_EV_NONE;	/* counted when refused */
+	}
+	if (rc == HOST_AGAIN) {
+		if (now < pe->deadline_ms)
+			return SHMRING_EV_NONE;
+		WHY("no %s from DomS within %d ms; dropped that connection",
+		    pe->state == PEND_HELLO ? "HELLO" : "ACCEPT",
+		    HOST_STEP_TIMEOUT_MS);
+		return pend_fail(ep, pe, SHMRING_E_TIMEOUT, why);
+	}
+	if (rc != SHMRING_OK)
+		return pend_fail(ep, pe, rc, why);
+	if (pe->state == PEND_HELLO)
+		return pend_hello(ep, pe, &m, why, why_len);
+	return pend_accept(ep, pe, &m, why, why_len);
+}
+
+/*
+ * A slot for a new connection.  When all are taken, the one that has
+ * waited longest for its HELLO goes: an honest DomS sends HELLO right
+ * after connect(), so only a silent peer can sit in PEND_HELLO.
+ */
+static struct host_pending *
+pend_slot(struct host_guest *g)
+{
+	struct host_pending *pe, *oldest = NULL;
+	int i;
+
+	for (i = 0; i < HOST_MAX_PENDING; i++) {
+		pe = &g->pend[i];
+		if (pe->state == PEND_FREE)
+			return pe;
+		if (pe->state != PEND_ACCEPT &&
+		    (oldest == NULL || pe->deadline_ms < oldest->deadline_ms))
+			oldest = pe;
+	}
+	if (oldest != NULL)
+		pend_free(oldest);
+	return oldest;
+}
+
+/* A just-accepted connection: check who it is and start its handshake. */
+static int
+pend_start(struct shmring_guest_ep *ep, int sock, uint64_t now, char *why,
+	   size_t why_len)
+{
+	struct host_guest *g = ep->priv;
+	struct host_pending *pe = pend_slot(g);
+	struct ucred cred;
+	socklen_t cl = sizeof(cred);
+
+	if (pe == NULL) {
+		/* Every slot is mid-handshake (PEND_ACCEPT): cannot happen
+		 * with one at a time past HELLO, but never leak the fd. */
+		close(sock);
+		return SHMRING_EV_NONE;
+	}
+	pe->sock = sock;
+	pe->state = PEND_HELLO;
+	pe->deadline_ms = now + HOST_STEP_TIMEOUT_MS;
+	if (ep->cfg.peer_uid == SHMRING_UID_ANY)
+		return pend_step(ep, pe, now, why, why_len);
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &cl) != 0) {
+		WHY("cannot read the DomS's credentials: %m");
+		pend_free(pe);
+		ep->last_err = SHMRING_E_SYSTEM;
+		return SHMRING_EV_PEER_REJECTED;
+	}
+	if (cred.uid == ep->cfg.peer_uid)
+		return pend_step(ep, pe, now, why, why_len);
+	WHY("DomS pid %d runs as uid %u; only uid %u may attach",
+	    (int)cred.pid, (unsigned int)cred.uid, ep->cfg.peer_uid);
+	pe->state = PEND_REFUSE;
+	pe->refuse_code = SHMRING_E_PEER_CRED;
+	snprintf(pe->refuse_why, sizeof(pe->refuse_why), "%s", why);
+	ep->last_err = SHMRING_E_PEER_CRED;
+	(void)pend_step(ep, pe, now, NULL, 0);
 	return SHMRING_EV_PEER_REJECTED;
 }
 
@@ -634,7 +724,8 @@ static int
 host_guest_poll(struct shmring_guest_ep *ep, char *why, size_t why_len)
 {
 	struct host_guest *g = ep->priv;
-	int sock, rc;
+	uint64_t now = now_ms();
+	int sock, rc, ev, i;
 
 	if (g->conn_fd >= 0) {
 		rc = watch_peer(g->conn_fd, "DomS", why, why_len);
@@ -646,16 +737,29 @@ host_guest_poll(struct shmring_guest_ep *ep, char *why, size_t why_len)
 			return SHMRING_EV_PEER_DOWN;
 		}
 	}
-	sock = accept4(g->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (sock < 0) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK ||
-		    errno == EINTR || errno == ECONNABORTED)
-			return SHMRING_EV_NONE;
-		WHY("cannot accept a DomS on %s: %m", ep->cfg.path);
-		ep->last_err = SHMRING_E_SYSTEM;
-		return SHMRING_EV_PEER_REJECTED;
+	for (i = 0; i < HOST_MAX_PENDING; i++) {
+		if (g->pend[i].state == PEND_FREE)
+			continue;
+		ev = pend_step(ep, &g->pend[i], now, why, why_len);
+		if (ev != SHMRING_EV_NONE)
+			return ev;
 	}
-	return guest_handshake(ep, sock, why, why_len);
+	for (i = 0; i < HOST_ACCEPTS_PER_POLL; i++) {
+		sock = accept4(g->listen_fd, NULL, NULL,
+			       SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (sock < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == EINTR || errno == ECONNABORTED)
+				return SHMRING_EV_NONE;
+			WHY("cannot accept a DomS on %s: %m", ep->cfg.path);
+			ep->last_err = SHMRING_E_SYSTEM;
+			return SHMRING_EV_PEER_REJECTED;
+		}
+		ev = pend_start(ep, sock, now, why, why_len);
+		if (ev != SHMRING_EV_NONE)
+			return ev;
+	}
+	return SHMRING_EV_NONE;
 }
 
 static void
@@ -664,12 +768,16 @@ host_guest_close(struct shmring_guest_ep *ep)
 	struct shmring_region_hdr *h = ep->base;
 	struct host_guest *g = ep->priv;
 	struct stat st;
+	int i;
 
 	if (g == NULL)
 		return;
 	shmring_side_set_live(&h->guest, SHMRING_SIDE_GONE);
 	if (g->conn_fd >= 0)
 		close(g->conn_fd);
+	for (i = 0; i < HOST_MAX_PENDING; i++)
+		if (g->pend[i].state != PEND_FREE)
+			pend_free(&g->pend[i]);
 	/* Unlink the file we bound, not one a successor bound since. */
 	if (stat(ep->cfg.path, &st) == 0 && st.st_dev == g->sock_dev &&
 	    st.st_ino == g->sock_ino)
@@ -739,14 +847,17 @@ doms_connect(struct shmring_doms_ep *ep, int *ev, char *why, size_t why_len)
 }
 
 /*
- * Check the guest's memory fd before mapping it: sealed against shrinking
- * (else the guest could truncate it under our mapping and SIGBUS us),
- * growing and further sealing, and exactly the size offered.  Seals first:
- * once SHRINK and GROW are on, the size we read cannot change.
+ * Check the guest's memory fd before mapping it.  Seals first: once
+ * SHRINK and GROW are on, the size we read cannot change (a shrunk file
+ * would SIGBUS our mapping), and WRITE or FUTURE_WRITE would refuse our
+ * writable mapping.  Then the file system: only shmem, whose holes read
+ * as zero pages; hugetlbfs would SIGBUS us on a punched hole when no
+ * huge page is free (see the top of this file).  Then the size.
  */
 static int
 doms_check_fd(int fd, uint64_t size, char *why, size_t why_len)
 {
+	struct statfs sfs;
 	struct stat st;
 	int seals;
 
@@ -755,15 +866,22 @@ doms_check_fd(int fd, uint64_t size, char *why, size_t why_len)
 		WHY("the guest's region fd cannot be sealed (%m): not a memfd");
 		return SHMRING_E_FD_NOT_SEALED;
 	}
-	if ((seals & HOST_REQUIRED_SEALS) != HOST_REQUIRED_SEALS) {
+	if ((seals & HOST_REQUIRED_SEALS) != HOST_REQUIRED_SEALS ||
+	    (seals & HOST_FORBIDDEN_SEALS) != 0) {
 		WHY("the guest's memfd has seals 0x%x; it needs SHRINK, GROW "
-		    "and SEAL (0x%x)", (unsigned int)seals,
-		    (unsigned int)HOST_REQUIRED_SEALS);
+		    "and SEAL (0x%x) and neither WRITE nor FUTURE_WRITE",
+		    (unsigned int)seals, (unsigned int)HOST_REQUIRED_SEALS);
 		return SHMRING_E_FD_NOT_SEALED;
 	}
-	if (fstat(fd, &st) != 0) {
+	if (fstatfs(fd, &sfs) != 0 || fstat(fd, &st) != 0) {
 		WHY("cannot stat the guest's memfd: %m");
 		return SHMRING_E_SYSTEM;
+	}
+	if ((unsigned long)sfs.f_type != TMPFS_MAGIC) {
+		WHY("the guest's memfd is on file system 0x%lx, not shmem "
+		    "(0x%lx): hugetlbfs and other memory could fault DomS",
+		    (unsigned long)sfs.f_type, (unsigned long)TMPFS_MAGIC);
+		return SHMRING_E_FD_KIND;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size < 0 ||
 	    (uint64_t)st.st_size != size) {
@@ -774,114 +892,146 @@ doms_check_fd(int fd, uint64_t size, char *why, size_t why_len)
 	return SHMRING_OK;
 }
 
-/* DomS side of one handshake; one bounded step. */
+/* Give up the handshake in progress; REJECT if we judged the guest. */
 static int
-doms_attach(struct shmring_doms_ep *ep, char *why, size_t why_len)
+doms_fail(struct shmring_doms_ep *ep, int rc, const char *why)
 {
 	struct host_doms *d = ep->priv;
-	struct shmring_region_info info;
-	struct shmring_msg_offer offer;
+
+	if (peer_at_fault(rc))
+		send_reject(d->sock, rc, why);
+	close(d->sock);
+	d->sock = -1;
+	d->state = DOMS_IDLE;
+	ep->handshaking = false;
+	ep->last_err = rc;
+	return SHMRING_EV_PEER_REJECTED;
+}
+
+/*
+ * First step: connect, check who listens, send HELLO.  The guest answers
+ * on its own time; doms_offer() takes it from there.
+ */
+static int
+doms_hello(struct shmring_doms_ep *ep, char *why, size_t why_len)
+{
+	struct host_doms *d = ep->priv;
 	struct shmring_msg m, r;
-	void *base = MAP_FAILED;
 	struct ucred cred;
 	socklen_t cl = sizeof(cred);
-	int sock, ev, rc, nfd = 0, fd = -1, n;
-	uint64_t size = 0;
+	int ev, rc, n;
 
-	sock = doms_connect(ep, &ev, why, why_len);
-	if (sock < 0)
+	d->sock = doms_connect(ep, &ev, why, why_len);
+	if (d->sock < 0)
 		return ev;
-	rc = set_blocking_with_timeouts(sock, why, why_len);
-	if (rc != SHMRING_OK)
-		goto out;
 	if (ep->cfg.peer_uid != SHMRING_UID_ANY) {
-		if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &cl) != 0) {
+		if (getsockopt(d->sock, SOL_SOCKET, SO_PEERCRED, &cred,
+			       &cl) != 0) {
 			WHY("cannot read the guest's credentials: %m");
-			rc = SHMRING_E_SYSTEM;
-			goto out;
+			return doms_fail(ep, SHMRING_E_SYSTEM, why);
 		}
 		if (cred.uid != ep->cfg.peer_uid) {
 			WHY("guest pid %d runs as uid %u; only uid %u is served",
 			    (int)cred.pid, (unsigned int)cred.uid,
 			    ep->cfg.peer_uid);
-			rc = SHMRING_E_PEER_CRED;
-			goto out_reject;
+			return doms_fail(ep, SHMRING_E_PEER_CRED, why);
 		}
 	}
-
 	shmring_msg_hello(&m, &ep->limits);
-	rc = send_msg(sock, &m, -1, "guest", why, why_len);
+	rc = send_msg(d->sock, &m, -1, "guest", why, why_len);
 	if (rc != SHMRING_OK) {
 		/* It may have refused us before reading: show its reason. */
-		if (recv_msg(sock, MSG_DONTWAIT, &r, NULL, 0, &n, "guest",
+		if (recv_msg(d->sock, MSG_DONTWAIT, &r, NULL, 0, &n, "guest",
 			     NULL, 0) == SHMRING_OK &&
 		    shmring_msg_expect(&r, SHMRING_MSG_HELLO, why, why_len) ==
 		    SHMRING_E_MSG_REJECTED)
 			rc = SHMRING_E_MSG_REJECTED;
-		goto out;
+		return doms_fail(ep, rc, why);
 	}
+	d->state = DOMS_WAIT_OFFER;
+	d->deadline_ms = now_ms() + HOST_STEP_TIMEOUT_MS;
+	ep->handshaking = true;
+	return SHMRING_EV_NONE;
+}
 
-	rc = recv_step(sock, &m, &fd, 1, &nfd, "guest", SHMRING_MSG_OFFER,
-		       why, why_len);
+/* Map and check what an OFFER brought; ACCEPT if it is all good. */
+static int
+doms_map(struct shmring_doms_ep *ep, const struct shmring_msg_offer *offer,
+	 int fd, char *why, size_t why_len)
+{
+	struct host_doms *d = ep->priv;
+	struct shmring_region_info info;
+	uint64_t size = offer->region_size;
+	struct shmring_msg m;
+	void *base;
+	int rc;
+
+	rc = shmring_offer_check(offer, &ep->limits, &info, why, why_len);
 	if (rc == SHMRING_OK)
-		rc = shmring_msg_expect(&m, SHMRING_MSG_OFFER, why, why_len);
+		rc = doms_check_fd(fd, size, why, why_len);
 	if (rc != SHMRING_OK)
-		goto out_reject;
-	if (nfd == 0) {
-		WHY("the guest's OFFER carries no memory file descriptor");
-		rc = SHMRING_E_FD_MISSING;
-		goto out_reject;
-	}
-	offer = m.u.offer;
-	rc = shmring_offer_check(&offer, &ep->limits, &info, why, why_len);
-	if (rc != SHMRING_OK)
-		goto out_reject;
-	size = offer.region_size;
-	rc = doms_check_fd(fd, size, why, why_len);
-	if (rc != SHMRING_OK)
-		goto out_reject;
+		return rc;
 	base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (base == MAP_FAILED) {
 		WHY("cannot map the guest's %llu-byte region: %m",
 		    (unsigned long long)size);
-		rc = SHMRING_E_SYSTEM;
-		goto out_reject;
+		return SHMRING_E_SYSTEM;
 	}
-	close(fd);	/* the mapping keeps the memory */
-	fd = -1;
-	rc = shmring_ep_doms_verify(base, size, &offer, &info, why, why_len);
-	if (rc != SHMRING_OK)
-		goto out_reject;
-
+	rc = shmring_ep_doms_verify(base, size, offer, &info, why, why_len);
+	if (rc != SHMRING_OK) {
+		munmap(base, size);
+		return rc;
+	}
 	shmring_ep_doms_claim(ep, base);
 	shmring_msg_accept(&m, ep->epoch);
-	rc = send_msg(sock, &m, -1, "guest", why, why_len);
+	rc = send_msg(d->sock, &m, -1, "guest", why, why_len);
 	if (rc != SHMRING_OK) {
 		shmring_ep_doms_release(base);
-		goto out;
+		munmap(base, size);
+		return rc;
 	}
-	d->sock = sock;
-	d->state = DOMS_UP;
 	ep->base = base;
 	ep->info = info;
-	ep->peer_epoch = offer.guest_epoch;
+	ep->peer_epoch = offer->guest_epoch;
+	return SHMRING_OK;
+}
+
+/* Second step: the guest's OFFER, if it came. */
+static int
+doms_offer(struct shmring_doms_ep *ep, char *why, size_t why_len)
+{
+	struct host_doms *d = ep->priv;
+	struct shmring_msg m;
+	int rc, nfd = 0, fd = -1;
+
+	rc = recv_msg(d->sock, MSG_DONTWAIT, &m, &fd, 1, &nfd, "guest", why,
+		      why_len);
+	if (rc == HOST_AGAIN) {
+		if (now_ms() < d->deadline_ms)
+			return SHMRING_EV_NONE;
+		WHY("no OFFER from the guest at %s within %d ms",
+		    ep->cfg.path, HOST_STEP_TIMEOUT_MS);
+		return doms_fail(ep, SHMRING_E_TIMEOUT, why);
+	}
+	if (rc == SHMRING_OK)
+		rc = shmring_msg_expect(&m, SHMRING_MSG_OFFER, why, why_len);
+	if (rc == SHMRING_OK && nfd == 0) {
+		WHY("the guest's OFFER carries no memory file descriptor");
+		rc = SHMRING_E_FD_MISSING;
+	}
+	if (rc == SHMRING_OK)
+		rc = doms_map(ep, &m.u.offer, fd, why, why_len);
+	if (nfd > 0)
+		close(fd);	/* a mapping keeps the memory */
+	if (rc != SHMRING_OK)
+		return doms_fail(ep, rc, why);
+	d->state = DOMS_UP;
+	ep->handshaking = false;
 	ep->attached = true;
 	ep->last_err = SHMRING_OK;
 	WHY("attached to the guest at %s (guest epoch %u, DomS epoch %u)",
 	    ep->cfg.path, ep->peer_epoch, ep->epoch);
 	return SHMRING_EV_PEER_UP;
-
-out_reject:
-	if (peer_at_fault(rc))
-		send_reject(sock, rc, why);
-out:
-	if (base != MAP_FAILED)
-		munmap(base, size);
-	if (fd >= 0)
-		close(fd);
-	close(sock);
-	ep->last_err = rc;
-	return SHMRING_EV_PEER_REJECTED;
 }
 
 static int
@@ -892,7 +1042,9 @@ host_doms_poll(struct shmring_doms_ep *ep, char *why, size_t why_len)
 
 	switch (d->state) {
 	case DOMS_IDLE:
-		return doms_attach(ep, why, why_len);
+		return doms_hello(ep, why, why_len);
+	case DOMS_WAIT_OFFER:
+		return doms_offer(ep, why, why_len);
 	case DOMS_UP:
 		rc = watch_peer(d->sock, "guest", why, why_len);
 		if (rc == SHMRING_OK)
@@ -923,6 +1075,7 @@ host_doms_detach(struct shmring_doms_ep *ep)
 		d->sock = -1;
 	}
 	d->state = DOMS_IDLE;
+	ep->handshaking = false;
 	ep->attached = false;
 }
 

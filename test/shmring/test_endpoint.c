@@ -337,6 +337,22 @@ make_memfd(const struct shmring_params *p, uint64_t size, unsigned int seals,
 	return fd;
 }
 
+/* A sealed hugetlbfs memfd of one 2 MiB page, never mapped: -1 if the
+ * kernel has no hugetlbfs. */
+static int
+make_hugetlb_memfd(void)
+{
+	int fd = memfd_create("fake-huge", MFD_CLOEXEC | MFD_ALLOW_SEALING |
+			      MFD_HUGETLB);
+
+	if (fd < 0)
+		return -1;
+	if (ftruncate(fd, 2 << 20) != 0 ||
+	    fcntl(fd, F_ADD_SEALS, SEALS_ALL) != 0)
+		abort();
+	return fd;
+}
+
 /* ------------------------------------------------------- fake guest */
 
 struct fake_guest {
@@ -596,6 +612,34 @@ test_doms_rejects(void)
 			      NULL);
 	doms_vs_fake(&f, NULL, SHMRING_E_FD_SIZE, true, "the offer says",
 		     "long memfd");
+	fake_offer(&f, 5);
+	close(f.fds[0]);
+	f.fds[0] = make_memfd(&gparams, 0, SEALS_ALL | F_SEAL_FUTURE_WRITE, 5,
+			      NULL);
+	doms_vs_fake(&f, NULL, SHMRING_E_FD_NOT_SEALED, true, "FUTURE_WRITE",
+		     "memfd sealed against DomS's writes");
+	fake_offer(&f, 5);
+	close(f.fds[0]);
+	f.fds[0] = make_memfd(&gparams, 0, SEALS_ALL | F_SEAL_WRITE, 5, NULL);
+	doms_vs_fake(&f, NULL, SHMRING_E_FD_NOT_SEALED, true, "WRITE",
+		     "memfd sealed against all writes");
+	/*
+	 * hugetlbfs: a punched hole SIGBUSes a reader when no huge page is
+	 * free.  Refused for its file system, before size or contents, so
+	 * no huge page needs to be free for this test.
+	 */
+	fake_offer(&f, 5);
+	close(f.fds[0]);
+	f.fds[0] = make_hugetlb_memfd();
+	if (f.fds[0] >= 0) {
+		doms_vs_fake(&f, NULL, SHMRING_E_FD_KIND, true, "not shmem",
+			     "hugetlbfs memfd");
+	} else {
+		/* Without hugetlbfs in the kernel, no guest can make one. */
+		printf("# no hugetlbfs memfd here (%s): nothing to refuse\n",
+		       strerror(errno));
+		f.fds[0] = make_memfd(&gparams, 0, SEALS_ALL, 5, NULL);
+	}
 
 	/* The header in the memory. */
 	fake_offer(&f, 5);
@@ -632,7 +676,7 @@ test_doms_rejects(void)
 		     "guest hangs up");
 	fake_offer(&f, 5);
 	f.hang = true;
-	doms_vs_fake(&f, NULL, SHMRING_E_SYSTEM, false, "no OFFER",
+	doms_vs_fake(&f, NULL, SHMRING_E_TIMEOUT, false, "no OFFER",
 		     "silent guest (1 s timeout)");
 }
 
@@ -820,7 +864,7 @@ test_guest_rejects(void)
 		      SHMRING_MSG_OFFER, 0, "FD_NOT_SEALED): bad seals",
 		      "DomS REJECTs the OFFER");
 	fake_hello(&f);
-	guest_vs_fake(g, &f, SHMRING_EV_PEER_REJECTED, SHMRING_E_SYSTEM,
+	guest_vs_fake(g, &f, SHMRING_EV_PEER_REJECTED, SHMRING_E_TIMEOUT,
 		      SHMRING_MSG_OFFER, 0, "no ACCEPT",
 		      "silent DomS (1 s timeout)");
 
@@ -1172,6 +1216,124 @@ test_config(void)
 	CHECK_EQ(tst_count_fds(), fds0);
 }
 
+/*
+ * Silent peers cost their own handshake only.  Eight peers that connect
+ * (or listen) and never answer, polled from the same thread as a good
+ * one, must not delay the good one's attach: it has to be up before
+ * any silent handshake could even time out (1 s).  When a step waited
+ * for its peer, eight silent peers delayed it by 8 s.
+ */
+#define N_SILENT	8
+#define SILENT_BOUND_MS	900
+
+static void
+test_silent_doms_side(void)
+{
+	struct shmring_endpoint_cfg cfg = host_cfg(path, SHMRING_UID_ANY);
+	struct shmring_doms_ep *d, *sd[N_SILENT];
+	char why[SHMRING_WHY_MAX] = "", sp[N_SILENT][128];
+	int lfd[N_SILENT], n_timeout = 0, i, ev;
+	struct shmring_guest_ep *g;
+	struct guest_runner r;
+	uint64_t t0, end, up_ms = 0;
+	bool silent_done[N_SILENT] = { false };
+	int fds0 = tst_count_fds();
+
+	for (i = 0; i < N_SILENT; i++) {
+		snprintf(sp[i], sizeof(sp[i]), "%s/silent%d.sock", dir, i);
+		lfd[i] = raw_listen(sp[i]);	/* listens, never accepts */
+		struct shmring_endpoint_cfg c = host_cfg(sp[i],
+							 SHMRING_UID_ANY);
+		CHECK_RC(shmring_doms_open(&sd[i], &c, NULL, why, sizeof(why)),
+			 SHMRING_OK);
+	}
+	CHECK_RC(shmring_guest_open(&g, &cfg, &gparams, why, sizeof(why)),
+		 SHMRING_OK);
+	runner_start(&r, g);
+	CHECK_RC(shmring_doms_open(&d, &cfg, NULL, why, sizeof(why)),
+		 SHMRING_OK);
+
+	/* One thread polls all nine, silent ones first, like a PMD's alarm. */
+	t0 = tst_now_ns();
+	end = t0 + WAIT_MS * 1000000ull;
+	while (tst_now_ns() < end && (up_ms == 0 || n_timeout < N_SILENT)) {
+		for (i = 0; i < N_SILENT; i++) {
+			if (silent_done[i])
+				continue;
+			ev = shmring_doms_poll(sd[i], why, sizeof(why));
+			if (ev == SHMRING_EV_PEER_REJECTED) {
+				silent_done[i] = true;
+				n_timeout += shmring_doms_last_error(sd[i]) ==
+					     SHMRING_E_TIMEOUT;
+			}
+		}
+		if (up_ms == 0 &&
+		    shmring_doms_poll(d, why, sizeof(why)) ==
+		    SHMRING_EV_PEER_UP)
+			up_ms = (tst_now_ns() - t0) / 1000000u;
+		msleep(1);
+	}
+	printf("# good guest attached after %llu ms beside %d silent "
+	       "guests\n", (unsigned long long)up_ms, N_SILENT);
+	CHECK(up_ms > 0 && up_ms < SILENT_BOUND_MS);
+	CHECK_EQ(n_timeout, N_SILENT);
+	CHECK(shmring_doms_attached(d));
+
+	runner_stop(&r);
+	shmring_doms_close(d);
+	shmring_guest_close(g);
+	for (i = 0; i < N_SILENT; i++) {
+		shmring_doms_close(sd[i]);
+		close(lfd[i]);
+		unlink(sp[i]);
+	}
+	CHECK_EQ(tst_count_fds(), fds0);
+}
+
+static void
+test_silent_guest_side(void)
+{
+	struct shmring_endpoint_cfg cfg = host_cfg(path, SHMRING_UID_ANY);
+	char why[SHMRING_WHY_MAX] = "";
+	struct shmring_guest_ep *g;
+	struct shmring_doms_ep *d;
+	struct guest_runner r;
+	int silent[N_SILENT], i, ev;
+	uint64_t t0, up_ms = 0;
+	int fds0 = tst_count_fds();
+
+	CHECK_RC(shmring_guest_open(&g, &cfg, &gparams, why, sizeof(why)),
+		 SHMRING_OK);
+	runner_start(&r, g);
+	/* Eight "DomS" connect and say nothing; the runner takes them. */
+	for (i = 0; i < N_SILENT; i++)
+		silent[i] = raw_connect(path);
+	CHECK_RC(shmring_doms_open(&d, &cfg, NULL, why, sizeof(why)),
+		 SHMRING_OK);
+	t0 = tst_now_ns();
+	ev = doms_poll_event(d, why);
+	up_ms = (tst_now_ns() - t0) / 1000000u;
+	printf("# DomS attached after %llu ms while %d silent connections "
+	       "were open\n", (unsigned long long)up_ms, N_SILENT);
+	CHECK_EQ(ev, SHMRING_EV_PEER_UP);
+	CHECK(up_ms < SILENT_BOUND_MS);
+	runner_wait(&r, &r.n_up, 1);
+	/* The silent ones still waiting time out; the good one stays. */
+	runner_wait(&r, &r.n_rej, 1);
+	CHECK_EQ(runner_last_err(&r, why), SHMRING_E_TIMEOUT);
+	CHECK_STR(why, "no HELLO");
+	CHECK(runner_attached(&r));
+	CHECK(shmring_doms_attached(d));
+
+	for (i = 0; i < N_SILENT; i++)
+		if (silent[i] >= 0)
+			close(silent[i]);
+	runner_stop(&r);
+	shmring_doms_close(d);
+	shmring_guest_close(g);
+	CHECK_EQ(tst_count_fds(), fds0);
+}
+
 int
 main(void)
 {
@@ -1189,6 +1351,8 @@ main(void)
 	tst_run("DomS rejects bad offers, fds and headers", test_doms_rejects);
 	tst_run("guest rejects bad HELLO and answers", test_guest_rejects);
 	tst_run("configuration errors", test_config);
+	tst_run("silent guests cost DomS nothing", test_silent_doms_side);
+	tst_run("silent DomS cost the guest nothing", test_silent_guest_side);
 
 	unlink(path);
 	rmdir(dir);

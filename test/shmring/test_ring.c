@@ -431,6 +431,9 @@ test_desc_rules(void)
 			"flag bit 1");
 	expect_bad_desc(&pa, desc(0, 8, 0x8000, 0), SHMRING_E_DESC_BAD_FLAGS,
 			"flag bit 15");
+	/* pa has no MULTI_SEG: a chain is a protocol error, not a frame. */
+	expect_bad_desc(&pa, desc(0, 8, SHMRING_DESC_F_NEXT, 0),
+			SHMRING_E_DESC_BAD_FLAGS, "NEXT without MULTI_SEG");
 
 	/* The edges that are allowed. */
 	expect_good_desc(&pa, desc(bs - 256, 256, 0, 0), "last full slot");

@@ -53,6 +53,9 @@
 #define XENSHM_DP_ERR_FIRST	SHMRING_E_RING_PROD_AHEAD
 #define XENSHM_DP_ERR_LAST	SHMRING_E_FRAME_TOO_LONG
 #define XENSHM_DP_ERR_COUNT	(XENSHM_DP_ERR_LAST - XENSHM_DP_ERR_FIRST + 1)
+/* Codes a handshake can refuse a peer with: one reject_<kind> xstat each. */
+#define XENSHM_REJ_FIRST	SHMRING_E_HDR_MAGIC
+#define XENSHM_REJ_COUNT	(SHMRING_E_MAX - XENSHM_REJ_FIRST)
 
 /* One log macro for the common code: it logs under the owning PMD's type. */
 #define XENSHM_LOG(port, level, fmt, ...)				\
@@ -124,6 +127,8 @@ struct xenshm_ctl_stats {
 	uint64_t reconnects;	/* attaches after the first one */
 	uint64_t detaches;	/* peer left or died */
 	uint64_t rejects;	/* a peer tried and was refused */
+	uint64_t reject_by[XENSHM_REJ_COUNT];	/* rejects by SHMRING_E_* */
+	uint64_t flaps;		/* peer left soon after attaching */
 };
 
 struct xenshm_port {
@@ -193,6 +198,7 @@ extern bool xenshm_fence_asym;
 bool xenshm_port_quiesced(struct xenshm_port *p);
 void xenshm_port_quiesce_wait(struct xenshm_port *p);
 void xenshm_port_fail(struct xenshm_port *p, int err, unsigned int ring);
+void xenshm_port_count_reject(struct xenshm_port *p, int err);
 bool xenshm_port_is_broken(struct xenshm_port *p);
 void xenshm_port_link_set(struct xenshm_port *p, bool up);
 void xenshm_port_log_mapping(struct xenshm_port *p);

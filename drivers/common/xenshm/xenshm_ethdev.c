@@ -258,8 +258,9 @@ xenshm_stats_reset(struct rte_eth_dev *dev)
  * The driver xstats, in this order (docs/pmd.md lists them):
  *   port:     tx_ring_full_drops tx_link_down_drops tx_too_long_drops
  *             rx_oversize_drops peer_attaches reconnects peer_detaches
- *             peer_rejects port_disabled
+ *             peer_rejects peer_flaps port_disabled
  *   errors:   err_<kind> for each data-path validation rule
+ *   rejects:  reject_<kind> for each code a handshake refuses a peer with
  *   rx queue: rx_q<i>_nombuf rx_q<i>_oversize_drops rx_q<i>_validation_errors
  *   tx queue: tx_q<i>_ring_full_drops tx_q<i>_link_down_drops
  *             tx_q<i>_too_long_drops tx_q<i>_validation_errors
@@ -267,7 +268,7 @@ xenshm_stats_reset(struct rte_eth_dev *dev)
  * (RTE_ETH_DEV_AUTOFILL_QUEUE_XSTATS).  One walker writes names and values
  * so that the two can never disagree.
  */
-#define XSTATS_PORT	9
+#define XSTATS_PORT	10
 #define XSTATS_RXQ	3
 #define XSTATS_TXQ	4
 
@@ -345,12 +346,18 @@ xstats_walk(struct rte_eth_dev *dev, struct xstat_walk *w)
 	xstat_put(w, p->ctl.reconnects - p->ctl_base.reconnects, "reconnects");
 	xstat_put(w, p->ctl.detaches - p->ctl_base.detaches, "peer_detaches");
 	xstat_put(w, p->ctl.rejects - p->ctl_base.rejects, "peer_rejects");
+	xstat_put(w, p->ctl.flaps - p->ctl_base.flaps, "peer_flaps");
 	xstat_put(w, xenshm_port_is_broken(p), "port_disabled");
 	for (e = XENSHM_DP_ERR_FIRST; e <= XENSHM_DP_ERR_LAST; e++) {
 		lower(kind, sizeof(kind), shmring_errname(e));
 		xstat_put(w, atomic_load_explicit(&p->err[e],
 						  memory_order_relaxed) -
 			  p->err_base[e], "err_%s", kind);
+	}
+	for (e = 0; e < XENSHM_REJ_COUNT; e++) {
+		lower(kind, sizeof(kind), shmring_errname(XENSHM_REJ_FIRST + e));
+		xstat_put(w, p->ctl.reject_by[e] - p->ctl_base.reject_by[e],
+			  "reject_%s", kind);
 	}
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		memset(&r, 0, sizeof(r));
@@ -375,7 +382,7 @@ xstats_walk(struct rte_eth_dev *dev, struct xstat_walk *w)
 static unsigned int
 xstats_count(struct rte_eth_dev *dev)
 {
-	return XSTATS_PORT + XENSHM_DP_ERR_COUNT +
+	return XSTATS_PORT + XENSHM_DP_ERR_COUNT + XENSHM_REJ_COUNT +
 		dev->data->nb_rx_queues * XSTATS_RXQ +
 		dev->data->nb_tx_queues * XSTATS_TXQ;
 }

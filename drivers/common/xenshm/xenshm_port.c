@@ -212,6 +212,15 @@ xenshm_port_fail(struct xenshm_port *p, int err, unsigned int ring)
 	}
 }
 
+/* A handshake refused the peer (or the peer us) with 'err'. */
+void
+xenshm_port_count_reject(struct xenshm_port *p, int err)
+{
+	p->ctl.rejects++;
+	if (err >= XENSHM_REJ_FIRST && err < SHMRING_E_MAX)
+		p->ctl.reject_by[err - XENSHM_REJ_FIRST]++;
+}
+
 bool
 xenshm_port_is_broken(struct xenshm_port *p)
 {

@@ -12,6 +12,12 @@
  *       |    10 ms doubling to                     wait until no lcore
  *       |    reconnect-max-ms)                     is inside a burst)
  *       +------------- detach (unmap) <----------------+
+ *         (at once after a stable link; after a flap, with back-off)
+ *
+ * Handshakes never wait for the guest: a step the guest has yet to
+ * answer is polled again next period, and a guest that stays silent
+ * loses its handshake after a second (lib/shmring), so one silent guest
+ * never delays another port's control work on the shared alarm thread.
  *
  * A guest that breaks the ring protocol sends the port to DRAINING and
  * then DISABLED (no reconnect) until the application stops and starts
@@ -64,6 +70,7 @@ static const char *const valid_keys[] = {
 #define BACKOFF_MIN_MS		10u
 #define BACKOFF_MAX_MS		250u
 #define REJECT_LOG_PERIOD_S	5
+#define FLAP_STABLE_MS		1000u
 
 enum doms_state {
 	DOMS_IDLE,		/* port stopped */
@@ -82,6 +89,7 @@ struct doms_priv {
 	uint32_t backoff_ms;
 	uint32_t backoff_max_ms;
 	uint64_t next_try;		/* timer cycles */
+	uint64_t attached_at;		/* timer cycles of the last attach */
 	uint64_t next_reject_log;	/* timer cycles */
 	bool closed;
 };
@@ -109,6 +117,26 @@ doms_backoff(struct doms_priv *d, uint64_t now)
 {
 	d->next_try = now + ms_to_cycles(d->backoff_ms);
 	d->backoff_ms = RTE_MIN(d->backoff_ms * 2, d->backoff_max_ms);
+}
+
+/*
+ * The guest left (or its region was found bad) and the region is
+ * unmapped.  After a link that stayed up, look for the guest's successor
+ * at once.  A guest that leaves within FLAP_STABLE_MS of attaching is
+ * flapping (a restart loop, or epoch games on Xen): each attach maps its
+ * whole region on the control thread every port shares, so its retries
+ * back off like refusals do, up to reconnect-max-ms.
+ */
+static void
+doms_after_leave(struct doms_priv *d, uint64_t now)
+{
+	if (now - d->attached_at >= ms_to_cycles(FLAP_STABLE_MS)) {
+		d->backoff_ms = BACKOFF_MIN_MS;
+		d->next_try = now;
+		return;
+	}
+	d->port.ctl.flaps++;
+	doms_backoff(d, now);
 }
 
 /* The guest answered: set up the rings and switch the data path on. */
@@ -139,7 +167,7 @@ doms_attach(struct doms_priv *d)
 	if (p->ctl.attaches++ > 0)
 		p->ctl.reconnects++;
 	d->state = DOMS_ATTACHED;
-	d->backoff_ms = BACKOFF_MIN_MS;
+	d->attached_at = rte_get_timer_cycles();
 	xenshm_port_dp_set(p, true);
 	XENSHM_LOG(p, INFO, "guest attached: %u queue pair(s), %u x %u-byte "
 		   "slots per ring, MTU %u, MAC " RTE_ETHER_ADDR_PRT_FMT,
@@ -189,12 +217,16 @@ doms_ctl(void *arg)
 			if (ev == SHMRING_EV_PEER_UP) {
 				doms_attach(d);
 			} else if (ev == SHMRING_EV_PEER_REJECTED) {
-				p->ctl.rejects++;
+				xenshm_port_count_reject(p,
+					shmring_doms_last_error(d->ep));
 				doms_reject_log(d, why);
 				doms_backoff(d, now);
 				break;
 			} else if (ev == SHMRING_EV_NONE) {
-				if (!shmring_doms_attached(d->ep))
+				/* No guest yet: back off.  A handshake
+				 * waiting for the guest: next period. */
+				if (!shmring_doms_attached(d->ep) &&
+				    !shmring_doms_handshaking(d->ep))
 					doms_backoff(d, now);
 				break;
 			}
@@ -225,8 +257,7 @@ doms_ctl(void *arg)
 				d->state = DOMS_DISABLED;
 			} else {
 				d->state = DOMS_CONNECTING;
-				d->backoff_ms = BACKOFF_MIN_MS;
-				d->next_try = now;
+				doms_after_leave(d, now);
 			}
 		}
 	}
