@@ -136,6 +136,8 @@ guest_ctl(void *arg)
 		}
 	}
 	xenshm_port_dp_set(p, g->peer_up);
+	if (shmring_guest_quiesce_pending(g->ep) && xenshm_port_quiesced(p))
+		shmring_guest_quiesced(g->ep);	/* the region may move now */
 	link = p->started && g->peer_up && !xenshm_port_is_broken(p);
 	rte_spinlock_unlock(&p->ctl_lock);
 	xenshm_port_link_set(p, link);

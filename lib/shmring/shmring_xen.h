@@ -33,7 +33,13 @@
  *     error                   DomS: why it refused the last offer
  *
  *   Dom0 only: /tool/xenshm/<guest>/<devid> = name of the DomS domain,
- *   what "xenshm-ctl daemon" re-applies when that domain is re-created.
+ *   what "xenshm-ctl daemon" re-applies when that domain is re-created;
+ *     backend-id              the DomS domain whose backend directory
+ *                             Dom0 created (the only place Dom0 reads
+ *                             it from: the frontend's copy is the
+ *                             guest's to change)
+ *
+ * Key names as C constants: shmring_xs_keys.h.
  */
 
 #ifndef SHMRING_XEN_H
@@ -41,6 +47,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "shmring_xs_keys.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -55,10 +63,7 @@ extern "C" {
 /* Grant refs a directory page holds. */
 #define SHMRING_XEN_REFS_PER_PAGE	(4096u / sizeof(uint32_t))
 
-#define SHMRING_XEN_FE_FMT	"/local/domain/%u/device/xenshm/%u"
-#define SHMRING_XEN_BE_FMT	"/local/domain/%u/backend/xenshm/%u/%u"
-#define SHMRING_XEN_BE_ROOT_FMT	"/local/domain/%u/backend/xenshm"
-#define SHMRING_XEN_TOOL_ROOT	"/tool/xenshm"
+/* Directory formats and key names: shmring_xs_keys.h. */
 
 /* XenbusState values (xen/include/public/io/xenbus.h). */
 enum shmring_xenbus_state {

@@ -29,7 +29,19 @@
  * domain).  A DomS domain re-created by the toolstack has a new domain
  * id: Dom0 re-assigns the device (xenshm-ctl), and the guest grants its
  * region afresh to the new domain, at the same address, with the rings
- * where they were.
+ * where they were.  It does so only after its caller said, with
+ * shmring_guest_quiesced(), that no burst is in the region any more:
+ * the move copies the region and replaces its pages.
+ *
+ * A guest is hostile to DomS, and DomS serves many guests from one
+ * control thread.  Mapping a region costs a thousand grant mappings, so
+ * a guest that makes DomS map and drop its region over and over (epoch
+ * flips, a header that disagrees with its offer, a live byte it clears,
+ * malformed offers) is held off: after each such detach or refusal,
+ * this endpoint does not map again for a hold-off that doubles each
+ * time (XEN_HOLD_MIN_MS to XEN_HOLD_MAX_MS), and that only resets once
+ * the guest stayed attached for XEN_STABLE_MS.  Only Dom0's doing
+ * (online=0, the backend directory removed) does not count.
  *
  * Every poll does a bounded amount of work: memory loads, and when
  * something changed or the recheck period passed, a few xenstore
@@ -60,14 +72,16 @@
  * writing its keys in a loop must not make us hammer xenstore). */
 #define XEN_MIN_CHECK_MS	50
 /*
- * After PEER_DOWN the caller stops its data path; the region is moved to
- * another DomS no sooner than this, so a burst still running when the
- * control thread learned the news has long finished (the contract is
- * still: no access to the region between PEER_DOWN and PEER_UP).
+ * DomS: after a guest-caused detach or a refused offer, the region is
+ * not mapped again for a hold-off that starts here and doubles each time
+ * up to the maximum; it goes back to the start only after the guest has
+ * stayed attached for XEN_STABLE_MS.  A guest flipping its offer thus
+ * costs DomS one map per XEN_HOLD_MAX_MS at most, instead of one per
+ * XEN_MIN_CHECK_MS, and a legitimate restart waits XEN_HOLD_MIN_MS.
  */
-#define XEN_MOVE_DELAY_MS	200
-/* A refused offer is tried again after this long (or when it changes). */
-#define XEN_RETRY_MS		5000
+#define XEN_HOLD_MIN_MS		100u
+#define XEN_HOLD_MAX_MS		10000u
+#define XEN_STABLE_MS		10000u
 #define MS			1000000ull
 
 /* A side line's live byte; pairs with shmring_side_set_live() (release). */
@@ -99,16 +113,20 @@ struct xen_guest {
 	char be[XST_PATH_MAX];		/* assigned backend directory */
 	bool published;			/* offer for granted_to written */
 	bool dirty;			/* a watch fired */
+	/*
+	 * The caller's data path is out of the region (shmring_guest_
+	 * quiesced() since the last PEER_DOWN): it may be moved.
+	 */
+	bool quiesced;
 	uint64_t next_check_ns;
 	uint64_t last_check_ns;
-	uint64_t move_after_ns;		/* no region move before this */
 	char last_reject[SHMRING_WHY_MAX];
 };
 
 static void
 guest_set_state(struct xen_guest *g, enum shmring_xenbus_state s)
 {
-	xst_write_key_u64(g->xs, XBT_NULL, g->fe, "state", s);
+	xst_write_key_u64(g->xs, XBT_NULL, g->fe, SHMRING_XS_STATE, s);
 }
 
 /* Watch the backend directory of DomS 'b' instead of the previous one. */
@@ -139,7 +157,8 @@ guest_down(struct shmring_guest_ep *ep, int err)
 	if (g->published)
 		guest_set_state(g, SHMRING_XB_INITIALISED);
 	g->dirty = true;
-	g->move_after_ns = xst_now_ns() + XEN_MOVE_DELAY_MS * MS;
+	/* The caller's bursts may still be in the region. */
+	g->quiesced = false;
 	return SHMRING_EV_PEER_DOWN;
 }
 
@@ -167,19 +186,23 @@ guest_offer_tx(struct xs_handle *xs, xs_transaction_t t, void *arg)
 	const char *fe = g->fe;
 	char err_path[XST_PATH_MAX];
 
-	if (!xst_write_key_u64(xs, t, fe, "granted-to", g->r.granted_to) ||
-	    !xst_write_key_u64(xs, t, fe, "epoch", ep->epoch) ||
-	    !xst_write_key_u64(xs, t, fe, "features", p->features) ||
-	    !xst_write_key_u64(xs, t, fe, "queues", p->n_qp) ||
-	    !xst_write_key_u64(xs, t, fe, "ring-size", p->ring_size) ||
-	    !xst_write_key_u64(xs, t, fe, "slot-size", p->slot_size) ||
-	    !xst_write_key_u64(xs, t, fe, "mtu", p->mtu) ||
-	    !xst_write_key_u64(xs, t, fe, "region-size",
+	if (!xst_write_key_u64(xs, t, fe, SHMRING_XS_GRANTED_TO,
+			       g->r.granted_to) ||
+	    !xst_write_key_u64(xs, t, fe, SHMRING_XS_EPOCH, ep->epoch) ||
+	    !xst_write_key_u64(xs, t, fe, SHMRING_XS_FEATURES, p->features) ||
+	    !xst_write_key_u64(xs, t, fe, SHMRING_XS_QUEUES, p->n_qp) ||
+	    !xst_write_key_u64(xs, t, fe, SHMRING_XS_RING_SIZE,
+			       p->ring_size) ||
+	    !xst_write_key_u64(xs, t, fe, SHMRING_XS_SLOT_SIZE,
+			       p->slot_size) ||
+	    !xst_write_key_u64(xs, t, fe, SHMRING_XS_MTU, p->mtu) ||
+	    !xst_write_key_u64(xs, t, fe, SHMRING_XS_REGION_SIZE,
 			       ep->info.layout.region_size) ||
-	    !xst_write_key_str(xs, t, fe, "ref-dir", o->refs) ||
-	    !xst_write_key_u64(xs, t, fe, "state", SHMRING_XB_INITIALISED))
+	    !xst_write_key_str(xs, t, fe, SHMRING_XS_REF_DIR, o->refs) ||
+	    !xst_write_key_u64(xs, t, fe, SHMRING_XS_STATE,
+			       SHMRING_XB_INITIALISED))
 		return -1;
-	if (xst_path(err_path, sizeof(err_path), "%s/error", fe))
+	if (xst_path(err_path, sizeof(err_path), "%s/" SHMRING_XS_ERROR, fe))
 		xs_rm(xs, t, err_path);
 	return 0;
 }
@@ -236,21 +259,24 @@ guest_read_backend(struct xen_guest *g, struct backend_view *v)
 		t = xs_transaction_start(xs);
 		if (t == XBT_NULL)
 			return;
-		if (xst_read_key_u32(xs, t, g->be, "state", 255,
+		if (xst_read_key_u32(xs, t, g->be, SHMRING_XS_STATE, 255,
 				     &v->state) != XST_OK)
 			v->state = SHMRING_XB_UNKNOWN;
 		v->have_limits =
-			xst_read_key_u32(xs, t, g->be, "features", UINT32_MAX,
-					 &f) == XST_OK &&
-			xst_read_key_u32(xs, t, g->be, "max-queues",
+			xst_read_key_u32(xs, t, g->be, SHMRING_XS_FEATURES,
+					 UINT32_MAX, &f) == XST_OK &&
+			xst_read_key_u32(xs, t, g->be, SHMRING_XS_MAX_QUEUES,
 					 UINT16_MAX, &qp) == XST_OK &&
-			xst_read_key_u32(xs, t, g->be, "max-ring-size",
+			xst_read_key_u32(xs, t, g->be,
+					 SHMRING_XS_MAX_RING_SIZE,
 					 UINT32_MAX, &rs) == XST_OK &&
-			xst_read_key_u32(xs, t, g->be, "max-slot-size",
+			xst_read_key_u32(xs, t, g->be,
+					 SHMRING_XS_MAX_SLOT_SIZE,
 					 UINT32_MAX, &ss) == XST_OK &&
-			xst_read_key_u32(xs, t, g->be, "max-mtu", UINT32_MAX,
-					 &mtu) == XST_OK &&
-			xst_read_key_u64(xs, t, g->be, "max-region-size",
+			xst_read_key_u32(xs, t, g->be, SHMRING_XS_MAX_MTU,
+					 UINT32_MAX, &mtu) == XST_OK &&
+			xst_read_key_u64(xs, t, g->be,
+					 SHMRING_XS_MAX_REGION_SIZE,
 					 UINT64_MAX, &reg) == XST_OK;
 		if (v->have_limits) {
 			v->hello.features = f;
@@ -274,7 +300,7 @@ guest_reconcile(struct shmring_guest_ep *ep, char *why, size_t why_len)
 	uint32_t b;
 	int rc;
 
-	if (xst_read_key_u32(g->xs, XBT_NULL, g->fe, "backend-id",
+	if (xst_read_key_u32(g->xs, XBT_NULL, g->fe, SHMRING_XS_BACKEND_ID,
 			     SHMRING_XEN_DOMID_MAX, &b) != XST_OK) {
 		if (g->backend != SHMRING_XEN_DOMID_ANY)
 			guest_follow_backend(g, SHMRING_XEN_DOMID_ANY, 0);
@@ -320,9 +346,14 @@ guest_reconcile(struct shmring_guest_ep *ep, char *why, size_t why_len)
 	}
 
 	if (g->r.granted_to != b) {
-		if (xst_now_ns() < g->move_after_ns) {
-			WHY("moving the region to DomS %u shortly", b);
-			g->next_check_ns = g->move_after_ns;
+		/*
+		 * The move copies the region into new pages and maps them
+		 * over it: no burst of the caller may be in it any more.
+		 */
+		if (!g->quiesced) {
+			WHY("region to be moved to DomS %u once the data path "
+			    "has stopped (shmring_guest_quiesced)", b);
+			ep->last_err = SHMRING_E_NO_PEER;
 			return SHMRING_EV_NONE;
 		}
 		/* Stale keys must not be taken for an offer meanwhile. */
@@ -347,15 +378,15 @@ guest_reconcile(struct shmring_guest_ep *ep, char *why, size_t why_len)
 				 ep->info.layout.region_size, why, why_len);
 	if (rc != SHMRING_OK) {
 		if (why != NULL)
-			xst_write_key_str(g->xs, XBT_NULL, g->fe, "error",
-					  why);
+			xst_write_key_str(g->xs, XBT_NULL, g->fe,
+					  SHMRING_XS_ERROR, why);
 		return guest_reject(ep, rc, why);
 	}
 	/* Dom0 may have wiped the directory meanwhile: offer again. */
 	if (g->published) {
 		uint32_t e;
 
-		if (xst_read_key_u32(g->xs, XBT_NULL, g->fe, "epoch",
+		if (xst_read_key_u32(g->xs, XBT_NULL, g->fe, SHMRING_XS_EPOCH,
 				     UINT32_MAX, &e) != XST_OK ||
 		    e != ep->epoch)
 			g->published = false;
@@ -428,6 +459,15 @@ xen_guest_open(struct shmring_guest_ep *ep, char *why, size_t why_len)
 		    ep->cfg.devid, SHMRING_XEN_DEVID_MAX, ep->cfg.peer_domid);
 		return SHMRING_E_CONFIG;
 	}
+	if (ep->info.layout.region_size > SHMRING_XEN_REGION_MAX) {
+		WHY("xen: a region of %llu bytes needs more than %u directory "
+		    "pages; at most %llu bytes can be offered through "
+		    "xenstore (fewer queues, ring-size or slot-size)",
+		    (unsigned long long)ep->info.layout.region_size,
+		    SHMRING_XEN_DIR_PAGES_MAX,
+		    (unsigned long long)SHMRING_XEN_REGION_MAX);
+		return SHMRING_E_CONFIG;
+	}
 	g = calloc(1, sizeof(*g));
 	if (g == NULL) {
 		WHY("out of memory for the xen transport");
@@ -435,6 +475,7 @@ xen_guest_open(struct shmring_guest_ep *ep, char *why, size_t why_len)
 	}
 	g->backend = SHMRING_XEN_DOMID_ANY;
 	g->dirty = true;
+	g->quiesced = true;	/* no data path before the first PEER_UP */
 	g->xs = xs_open(0);
 	if (g->xs == NULL) {
 		WHY("cannot open xenstore: %s (is this a Xen domain with "
@@ -487,6 +528,38 @@ xen_guest_close(struct shmring_guest_ep *ep)
 	ep->attached = false;
 }
 
+/*
+ * Guest side: the caller's data path has left the region since the last
+ * PEER_DOWN.  Declared in shmring_endpoint.h; only the Xen transport ever
+ * moves a region, so for the host transport there is nothing to wait
+ * for.  Until the ops table has a guest_quiesced entry (shmring_
+ * transport.h), the dispatch is here.
+ */
+bool
+shmring_guest_quiesce_pending(const struct shmring_guest_ep *ep)
+{
+	const struct xen_guest *g;
+
+	if (ep == NULL || ep->ops != &shmring_transport_xen_ops ||
+	    ep->priv == NULL || ep->attached)
+		return false;
+	g = ep->priv;
+	return !g->quiesced;
+}
+
+void
+shmring_guest_quiesced(struct shmring_guest_ep *ep)
+{
+	struct xen_guest *g;
+
+	if (!shmring_guest_quiesce_pending(ep))
+		return;
+	g = ep->priv;
+	g->quiesced = true;
+	/* A move may be waiting for this: look again at the next poll. */
+	g->dirty = true;
+}
+
 /* ----------------------------------------------------------------- DomS */
 
 enum xen_doms_state {
@@ -508,10 +581,35 @@ struct xen_doms {
 	bool dirty;
 	uint64_t next_check_ns;
 	uint64_t last_check_ns;
-	uint32_t refused_epoch;		/* offer refused last ... */
-	uint64_t retry_ns;		/* ... not tried again before this */
-	char last_reject[SHMRING_WHY_MAX];
+	/* Hold-off against a flapping guest (see XEN_HOLD_MIN_MS). */
+	uint32_t flaps;			/* in a row, since it was stable */
+	uint32_t hold_ms;		/* the current hold-off */
+	bool hold_at_detach;		/* start it when detach() unmaps */
+	uint64_t hold_until_ns;		/* no map before this */
+	uint64_t up_since_ns;		/* attached since */
 };
+
+/*
+ * The guest made us drop its region or refuse its offer: the next map
+ * waits for a hold-off twice as long as the last one.  Returns it (ms).
+ */
+static uint32_t
+doms_flap(struct xen_doms *d, uint64_t now, bool after_detach)
+{
+	uint32_t ms = XEN_HOLD_MIN_MS;
+	uint32_t i;
+
+	if (d->flaps < UINT32_MAX)
+		d->flaps++;
+	for (i = 1; i < d->flaps && ms < XEN_HOLD_MAX_MS; i++)
+		ms *= 2;
+	if (ms > XEN_HOLD_MAX_MS)
+		ms = XEN_HOLD_MAX_MS;
+	d->hold_ms = ms;
+	d->hold_at_detach = after_detach;
+	d->hold_until_ns = now + (uint64_t)ms * MS;
+	return ms;
+}
 
 /* What the guest offers, read as one xenstore snapshot. */
 struct fe_view {
@@ -519,10 +617,10 @@ struct fe_view {
 	uint32_t granted_to;
 	uint32_t epoch;
 	struct shmring_msg_offer offer;
-	uint32_t dir_refs[SHMRING_XEN_REFS_PER_PAGE];
+	uint32_t dir_refs[SHMRING_XEN_DIR_PAGES_MAX];
 	uint32_t ndir;
 	int rc;			/* XST_OK when every key was valid */
-	const struct shmring_limits *limits;
+	uint64_t max_region;	/* our limit, and what xenstore can carry */
 	const char *fe;
 };
 
@@ -537,25 +635,28 @@ doms_read_offer_tx(struct xs_handle *xs, xs_transaction_t t, void *arg)
 
 	v->rc = XST_MISSING;
 	v->ndir = 0;
-	if (xst_read_key_u32(xs, t, fe, "state", 255, &v->state) != XST_OK)
+	if (xst_read_key_u32(xs, t, fe, SHMRING_XS_STATE, 255,
+			     &v->state) != XST_OK)
 		v->state = SHMRING_XB_UNKNOWN;
 	if (v->state != SHMRING_XB_INITIALISED &&
 	    v->state != SHMRING_XB_CONNECTED)
 		return 0;
-	if (xst_read_key_u32(xs, t, fe, "granted-to", SHMRING_XEN_DOMID_MAX,
-			     &v->granted_to) != XST_OK ||
-	    xst_read_key_u32(xs, t, fe, "epoch", UINT32_MAX,
+	if (xst_read_key_u32(xs, t, fe, SHMRING_XS_GRANTED_TO,
+			     SHMRING_XEN_DOMID_MAX, &v->granted_to) != XST_OK ||
+	    xst_read_key_u32(xs, t, fe, SHMRING_XS_EPOCH, UINT32_MAX,
 			     &v->epoch) != XST_OK ||
-	    xst_read_key_u32(xs, t, fe, "features", UINT32_MAX,
+	    xst_read_key_u32(xs, t, fe, SHMRING_XS_FEATURES, UINT32_MAX,
 			     &f) != XST_OK ||
-	    xst_read_key_u32(xs, t, fe, "queues", UINT16_MAX, &qp) != XST_OK ||
-	    xst_read_key_u32(xs, t, fe, "ring-size", UINT32_MAX,
+	    xst_read_key_u32(xs, t, fe, SHMRING_XS_QUEUES, UINT16_MAX,
+			     &qp) != XST_OK ||
+	    xst_read_key_u32(xs, t, fe, SHMRING_XS_RING_SIZE, UINT32_MAX,
 			     &ring) != XST_OK ||
-	    xst_read_key_u32(xs, t, fe, "slot-size", UINT32_MAX,
+	    xst_read_key_u32(xs, t, fe, SHMRING_XS_SLOT_SIZE, UINT32_MAX,
 			     &slot) != XST_OK ||
-	    xst_read_key_u32(xs, t, fe, "mtu", UINT32_MAX, &mtu) != XST_OK ||
-	    xst_read_key_u64(xs, t, fe, "region-size",
-			     v->limits->max_region_size, &rs) != XST_OK) {
+	    xst_read_key_u32(xs, t, fe, SHMRING_XS_MTU, UINT32_MAX,
+			     &mtu) != XST_OK ||
+	    xst_read_key_u64(xs, t, fe, SHMRING_XS_REGION_SIZE,
+			     v->max_region, &rs) != XST_OK) {
 		v->rc = XST_INVALID;
 		return 0;
 	}
@@ -576,8 +677,8 @@ doms_read_offer_tx(struct xs_handle *xs, xs_transaction_t t, void *arg)
 	}
 	pages = (uint32_t)(rs / SHMRING_PAGE_SIZE);
 	v->ndir = xg_dir_pages(pages);
-	if (v->ndir > SHMRING_XEN_REFS_PER_PAGE ||
-	    !xst_path(p, sizeof(p), "%s/ref-dir", fe) ||
+	if (v->ndir > SHMRING_XEN_DIR_PAGES_MAX ||
+	    !xst_path(p, sizeof(p), "%s/" SHMRING_XS_REF_DIR, fe) ||
 	    xst_read_u32_list(xs, t, p, v->dir_refs, v->ndir) != XST_OK) {
 		v->rc = XST_INVALID;
 		return 0;
@@ -589,7 +690,15 @@ doms_read_offer_tx(struct xs_handle *xs, xs_transaction_t t, void *arg)
 static void
 doms_set_state(struct xen_doms *d, enum shmring_xenbus_state s)
 {
-	xst_write_key_u64(d->xs, XBT_NULL, d->be, "state", s);
+	xst_write_key_u64(d->xs, XBT_NULL, d->be, SHMRING_XS_STATE, s);
+}
+
+/* The largest region we map over Xen: our limit, and ref-dir's. */
+static uint64_t
+doms_max_region(const struct shmring_doms_ep *ep)
+{
+	return ep->limits.max_region_size < SHMRING_XEN_REGION_MAX ?
+		ep->limits.max_region_size : SHMRING_XEN_REGION_MAX;
 }
 
 static int
@@ -599,32 +708,46 @@ doms_limits_tx(struct xs_handle *xs, xs_transaction_t t, void *arg)
 	struct xen_doms *d = ep->priv;
 	const struct shmring_limits *l = &ep->limits;
 
-	if (!xst_write_key_u64(xs, t, d->be, "features", SHMRING_F_KNOWN) ||
-	    !xst_write_key_u64(xs, t, d->be, "max-queues", l->max_qp) ||
-	    !xst_write_key_u64(xs, t, d->be, "max-ring-size",
+	if (!xst_write_key_u64(xs, t, d->be, SHMRING_XS_FEATURES,
+			       SHMRING_F_KNOWN) ||
+	    !xst_write_key_u64(xs, t, d->be, SHMRING_XS_MAX_QUEUES,
+			       l->max_qp) ||
+	    !xst_write_key_u64(xs, t, d->be, SHMRING_XS_MAX_RING_SIZE,
 			       l->max_ring_size) ||
-	    !xst_write_key_u64(xs, t, d->be, "max-slot-size",
+	    !xst_write_key_u64(xs, t, d->be, SHMRING_XS_MAX_SLOT_SIZE,
 			       l->max_slot_size) ||
-	    !xst_write_key_u64(xs, t, d->be, "max-mtu", l->max_mtu) ||
-	    !xst_write_key_u64(xs, t, d->be, "max-region-size",
-			       l->max_region_size) ||
-	    !xst_write_key_u64(xs, t, d->be, "state", SHMRING_XB_INITWAIT))
+	    !xst_write_key_u64(xs, t, d->be, SHMRING_XS_MAX_MTU,
+			       l->max_mtu) ||
+	    !xst_write_key_u64(xs, t, d->be, SHMRING_XS_MAX_REGION_SIZE,
+			       doms_max_region(ep)) ||
+	    !xst_write_key_u64(xs, t, d->be, SHMRING_XS_STATE,
+			       SHMRING_XB_INITWAIT))
 		return -1;
 	return 0;
 }
 
+/*
+ * Refuse the guest's offer: the sentence goes to our error key and to
+ * the caller (PEER_REJECTED, every time: the hold-off bounds how often),
+ * and the next attempt waits for the hold-off.
+ */
 static int
-doms_reject(struct shmring_doms_ep *ep, int err, uint32_t epoch,
-	    const char *why)
+doms_reject(struct shmring_doms_ep *ep, int err, char *why, size_t why_len)
 {
 	struct xen_doms *d = ep->priv;
+	uint32_t ms = doms_flap(d, xst_now_ns(), false);
+	size_t n;
 
 	ep->last_err = err;
-	d->refused_epoch = epoch;
-	d->retry_ns = xst_now_ns() + XEN_RETRY_MS * MS;
-	if (why != NULL)
-		xst_write_key_str(d->xs, XBT_NULL, d->be, "error", why);
-	return rejected_once(d->last_reject, sizeof(d->last_reject), why);
+	if (why != NULL && why_len > 0) {
+		n = strlen(why);
+		if (n < why_len)
+			snprintf(why + n, why_len - n, " (refusal %u in a row; "
+				 "next look in %u ms)", d->flaps, ms);
+		xst_write_key_str(d->xs, XBT_NULL, d->be, SHMRING_XS_ERROR,
+				  why);
+	}
+	return SHMRING_EV_PEER_REJECTED;
 }
 
 static int
@@ -639,7 +762,7 @@ doms_attach(struct shmring_doms_ep *ep, char *why, size_t why_len)
 	char p[XST_PATH_MAX];
 	int rc;
 
-	if (xst_read_key_u32(d->xs, XBT_NULL, d->be, "online", 1,
+	if (xst_read_key_u32(d->xs, XBT_NULL, d->be, SHMRING_XS_ONLINE, 1,
 			     &online) != XST_OK) {
 		WHY("guest %u device %u is not assigned to this domain "
 		    "(no %s; run xenshm-ctl connect in Dom0)", guest,
@@ -656,7 +779,7 @@ doms_attach(struct shmring_doms_ep *ep, char *why, size_t why_len)
 		return SHMRING_EV_NONE;
 	}
 	/* Publish our limits (HELLO) and wait for an offer (InitWait). */
-	if (xst_read_key_u32(d->xs, XBT_NULL, d->be, "state", 255,
+	if (xst_read_key_u32(d->xs, XBT_NULL, d->be, SHMRING_XS_STATE, 255,
 			     &st) != XST_OK || st != SHMRING_XB_INITWAIT ||
 	    !d->limits_written) {
 		if (xst_transaction(d->xs, doms_limits_tx, ep) != 0) {
@@ -669,7 +792,7 @@ doms_attach(struct shmring_doms_ep *ep, char *why, size_t why_len)
 	}
 
 	memset(&v, 0, sizeof(v));
-	v.limits = &ep->limits;
+	v.max_region = doms_max_region(ep);
 	v.fe = d->fe;
 	if (xst_transaction(d->xs, doms_read_offer_tx, &v) != 0) {
 		WHY("cannot read %s: %s", d->fe, strerror(errno));
@@ -685,7 +808,7 @@ doms_attach(struct shmring_doms_ep *ep, char *why, size_t why_len)
 	if (v.rc == XST_INVALID) {
 		WHY("guest %u wrote a malformed or oversized offer in %s",
 		    guest, d->fe);
-		return doms_reject(ep, SHMRING_E_MSG_BAD, v.epoch, why);
+		return doms_reject(ep, SHMRING_E_MSG_BAD, why, why_len);
 	}
 	if (v.granted_to != d->self) {
 		WHY("guest %u has not granted its region to us (domain %u) "
@@ -693,16 +816,14 @@ doms_attach(struct shmring_doms_ep *ep, char *why, size_t why_len)
 		ep->last_err = SHMRING_E_NO_PEER;
 		return SHMRING_EV_NONE;
 	}
-	if (v.epoch == d->refused_epoch && xst_now_ns() < d->retry_ns)
-		return SHMRING_EV_NONE;
 
 	rc = shmring_offer_check(&v.offer, &ep->limits, &info, why, why_len);
 	if (rc != SHMRING_OK)
-		return doms_reject(ep, rc, v.epoch, why);
+		return doms_reject(ep, rc, why, why_len);
 	if (xd_map_region(d->gt, guest, v.dir_refs,
 			  (uint32_t)(v.offer.region_size / SHMRING_PAGE_SIZE),
 			  &d->map, why, why_len) != 0)
-		return doms_reject(ep, SHMRING_E_SYSTEM, v.epoch, why);
+		return doms_reject(ep, SHMRING_E_SYSTEM, why, why_len);
 	/* The same header rules as on the host transport. */
 	rc = shmring_ep_doms_verify(d->map.base, v.offer.region_size,
 				    &v.offer, &ep->info, why, why_len);
@@ -713,7 +834,7 @@ doms_attach(struct shmring_doms_ep *ep, char *why, size_t why_len)
 	}
 	if (rc != SHMRING_OK) {
 		xd_unmap_region(d->gt, &d->map);
-		return doms_reject(ep, rc, v.epoch, why);
+		return doms_reject(ep, rc, why, why_len);
 	}
 	shmring_ep_doms_claim(ep, d->map.base);
 	ep->base = d->map.base;
@@ -722,8 +843,8 @@ doms_attach(struct shmring_doms_ep *ep, char *why, size_t why_len)
 	ep->last_err = SHMRING_OK;
 	d->offer_epoch = v.epoch;
 	d->state = XD_UP;
-	d->last_reject[0] = '\0';
-	if (xst_path(p, sizeof(p), "%s/error", d->be))
+	d->up_since_ns = xst_now_ns();
+	if (xst_path(p, sizeof(p), "%s/" SHMRING_XS_ERROR, d->be))
 		xs_rm(d->xs, XBT_NULL, p);
 	doms_set_state(d, SHMRING_XB_CONNECTED);
 	WHY("attached to guest %u device %u: %u pages (guest epoch %u, "
@@ -732,17 +853,64 @@ doms_attach(struct shmring_doms_ep *ep, char *why, size_t why_len)
 	return SHMRING_EV_PEER_UP;
 }
 
-/* The guest went away; 'why' already says how. */
+/*
+ * The guest went away; 'why' already says how.  'by_guest': the guest's
+ * doing (it counts towards the hold-off), not Dom0's.
+ */
 static int
-doms_down(struct shmring_doms_ep *ep)
+doms_down(struct shmring_doms_ep *ep, bool by_guest, char *why,
+	  size_t why_len)
 {
 	struct xen_doms *d = ep->priv;
+	uint64_t now = xst_now_ns();
+	size_t n;
 
 	/* Keep the mapping: the data path may still be in it. */
 	d->state = XD_DOWN;
 	ep->attached = false;
 	ep->last_err = SHMRING_E_NO_PEER;
+	if (now - d->up_since_ns >= (uint64_t)XEN_STABLE_MS * MS)
+		d->flaps = 0;	/* it had settled: a fresh start */
+	if (by_guest) {
+		uint32_t ms = doms_flap(d, now, true);
+
+		if (why != NULL && d->flaps > 1 && (n = strlen(why)) < why_len)
+			snprintf(why + n, why_len - n, " (left %u times in a "
+				 "row; next map in %u ms)", d->flaps, ms);
+	}
 	return SHMRING_EV_PEER_DOWN;
+}
+
+/* What tells DomS that the guest still offers the region it mapped. */
+struct up_view {
+	const struct xen_doms *d;
+	int online;		/* -1: no backend directory */
+	uint32_t state, epoch, granted_to;
+	bool have_offer;	/* epoch and granted-to valid */
+};
+
+static int
+doms_check_tx(struct xs_handle *xs, xs_transaction_t t, void *arg)
+{
+	struct up_view *v = arg;
+	const struct xen_doms *d = v->d;
+	uint32_t online;
+
+	v->online = -1;
+	v->have_offer = false;
+	if (xst_read_key_u32(xs, t, d->be, SHMRING_XS_ONLINE, 1,
+			     &online) == XST_OK)
+		v->online = (int)online;
+	if (xst_read_key_u32(xs, t, d->fe, SHMRING_XS_STATE, 255,
+			     &v->state) != XST_OK)
+		v->state = SHMRING_XB_UNKNOWN;
+	v->have_offer =
+		xst_read_key_u32(xs, t, d->fe, SHMRING_XS_EPOCH, UINT32_MAX,
+				 &v->epoch) == XST_OK &&
+		xst_read_key_u32(xs, t, d->fe, SHMRING_XS_GRANTED_TO,
+				 SHMRING_XEN_DOMID_MAX,
+				 &v->granted_to) == XST_OK;
+	return 0;
 }
 
 /* Attached: is the guest still there and still offering this region? */
@@ -750,32 +918,28 @@ static int
 doms_check_up(struct shmring_doms_ep *ep, char *why, size_t why_len)
 {
 	struct xen_doms *d = ep->priv;
-	uint32_t online, st, epoch, to;
-
 	uint32_t g = ep->cfg.peer_domid;
+	struct up_view v = { .d = d };
 
-	if (xst_read_key_u32(d->xs, XBT_NULL, d->be, "online", 1,
-			     &online) != XST_OK || online == 0) {
+	/* One snapshot of both directories, like the offer. */
+	if (xst_transaction(d->xs, doms_check_tx, &v) != 0)
+		return SHMRING_EV_NONE;	/* xenstore busy: next time */
+	if (v.online != 1) {
 		WHY("guest %u device %u disconnected by Dom0", g,
 		    ep->cfg.devid);
-		return doms_down(ep);
+		return doms_down(ep, false, why, why_len);
 	}
-	if (xst_read_key_u32(d->xs, XBT_NULL, d->fe, "state", 255,
-			     &st) != XST_OK)
-		st = SHMRING_XB_UNKNOWN;
-	if (st != SHMRING_XB_INITIALISED && st != SHMRING_XB_CONNECTED) {
+	if (v.state != SHMRING_XB_INITIALISED &&
+	    v.state != SHMRING_XB_CONNECTED) {
 		WHY("guest %u left (frontend state %s; gone if Unknown)", g,
-		    shmring_xenbus_state_name(st));
-		return doms_down(ep);
+		    shmring_xenbus_state_name(v.state));
+		return doms_down(ep, true, why, why_len);
 	}
-	if (xst_read_key_u32(d->xs, XBT_NULL, d->fe, "epoch", UINT32_MAX,
-			     &epoch) != XST_OK || epoch != d->offer_epoch ||
-	    xst_read_key_u32(d->xs, XBT_NULL, d->fe, "granted-to",
-			     SHMRING_XEN_DOMID_MAX, &to) != XST_OK ||
-	    to != d->self) {
+	if (!v.have_offer || v.epoch != d->offer_epoch ||
+	    v.granted_to != d->self) {
 		WHY("guest %u withdrew the offer we mapped (epoch %u)", g,
 		    d->offer_epoch);
-		return doms_down(ep);
+		return doms_down(ep, true, why, why_len);
 	}
 	return SHMRING_EV_NONE;
 }
@@ -796,12 +960,22 @@ xen_doms_poll(struct shmring_doms_ep *ep, char *why, size_t why_len)
 		if (live == SHMRING_SIDE_GONE) {
 			WHY("guest %u's process went away (its live byte is "
 			    "0)", ep->cfg.peer_domid);
-			return doms_down(ep);
+			return doms_down(ep, true, why, why_len);
 		}
 	}
 	now = xst_now_ns();
 	if (xst_drain_watches(d->xs) > 0)
 		d->dirty = true;
+	if (d->state == XD_IDLE && now < d->hold_until_ns) {
+		/* Cheap: no xenstore, no grant table until it ends. */
+		WHY("guest %u left or was refused %u times in a row: not "
+		    "mapping its region for %llu ms more", ep->cfg.peer_domid,
+		    d->flaps,
+		    (unsigned long long)((d->hold_until_ns - now) / MS));
+		ep->last_err = SHMRING_E_NO_PEER;
+		d->dirty = true;	/* look right after it */
+		return SHMRING_EV_NONE;
+	}
 	if (now < d->last_check_ns + XEN_MIN_CHECK_MS * MS ||
 	    (!d->dirty && now < d->next_check_ns))
 		return SHMRING_EV_NONE;
@@ -832,7 +1006,6 @@ xen_doms_open(struct shmring_doms_ep *ep, char *why, size_t why_len)
 		return SHMRING_E_SYSTEM;
 	}
 	d->dirty = true;
-	d->refused_epoch = UINT32_MAX;
 	d->xs = xs_open(0);
 	if (d->xs == NULL) {
 		WHY("cannot open xenstore: %s (is this a Xen domain with "
@@ -883,7 +1056,12 @@ xen_doms_detach(struct shmring_doms_ep *ep)
 	ep->attached = false;
 	d->state = XD_IDLE;
 	d->dirty = true;
-	if (xst_read_key_u32(d->xs, XBT_NULL, d->be, "online", 1,
+	/* The hold-off runs from the unmap, not from PEER_DOWN. */
+	if (d->hold_at_detach) {
+		d->hold_at_detach = false;
+		d->hold_until_ns = xst_now_ns() + (uint64_t)d->hold_ms * MS;
+	}
+	if (xst_read_key_u32(d->xs, XBT_NULL, d->be, SHMRING_XS_ONLINE, 1,
 			     &online) == XST_OK)
 		doms_set_state(d, online ? SHMRING_XB_INITWAIT :
 			       SHMRING_XB_CLOSED);
@@ -899,7 +1077,7 @@ xen_doms_close(struct shmring_doms_ep *ep)
 		return;
 	xen_doms_detach(ep);
 	/* Tell the guest we are gone, if Dom0 still has us assigned. */
-	if (xst_read_key_u32(d->xs, XBT_NULL, d->be, "online", 1,
+	if (xst_read_key_u32(d->xs, XBT_NULL, d->be, SHMRING_XS_ONLINE, 1,
 			     &online) == XST_OK)
 		doms_set_state(d, SHMRING_XB_CLOSED);
 	xs_unwatch(d->xs, d->be, "be");

@@ -286,7 +286,8 @@ xst_transaction(struct xs_handle *xs,
 	return -1;
 }
 
-static bool
+/* 1 when the node budget ran out, -1 on a xenstore error, 0 done. */
+static int
 perms_rec(struct xs_handle *xs, xs_transaction_t t, const char *path,
 	  struct xs_permissions *perms, unsigned int n_perms,
 	  unsigned int depth, unsigned int *budget)
@@ -294,35 +295,66 @@ perms_rec(struct xs_handle *xs, xs_transaction_t t, const char *path,
 	char child[XST_PATH_MAX];
 	unsigned int i, num = 0;
 	char **ents;
-	bool ok = true;
+	int rc = 0;
 
 	if (*budget == 0)
-		return false;
+		return 1;
 	(*budget)--;
 	if (!xs_set_permissions(xs, t, path, perms, n_perms))
-		return false;
+		return -1;
 	if (depth == 0)
-		return true;
+		return 0;
 	ents = xs_directory(xs, t, path, &num);
 	if (ents == NULL)
-		return true;	/* a leaf */
-	for (i = 0; i < num && ok; i++) {
-		ok = xst_path(child, sizeof(child), "%s/%s", path, ents[i]) &&
-			perms_rec(xs, t, child, perms, n_perms, depth - 1,
-				  budget);
+		return 0;	/* a leaf */
+	for (i = 0; i < num && rc == 0; i++) {
+		if (!xst_path(child, sizeof(child), "%s/%s", path, ents[i]))
+			rc = 1;	/* a name we would not build: junk */
+		else
+			rc = perms_rec(xs, t, child, perms, n_perms,
+				       depth - 1, budget);
 	}
 	free(ents);
-	return ok;
+	return rc;
 }
 
-bool
+int
 xst_set_perms_tree(struct xs_handle *xs, xs_transaction_t t,
 		   const char *path, struct xs_permissions *perms,
 		   unsigned int n_perms, unsigned int max_nodes)
 {
 	unsigned int budget = max_nodes;
+	int rc = perms_rec(xs, t, path, perms, n_perms, 4, &budget);
 
-	return perms_rec(xs, t, path, perms, n_perms, 4, &budget);
+	return rc == 0 ? XST_OK : rc > 0 ? XST_INVALID : XST_MISSING;
+}
+
+int
+xst_controlled_by(struct xs_handle *xs, xs_transaction_t t,
+		  const char *path, uint32_t dom, uint32_t *owner)
+{
+	struct xs_permissions *p;
+	unsigned int i, n = 0;
+	int rc = XST_OK;
+
+	p = xs_get_permissions(xs, t, path, &n);
+	if (p == NULL)
+		return XST_MISSING;
+	if (n == 0) {
+		free(p);
+		return XST_INVALID;
+	}
+	if (owner != NULL)
+		*owner = p[0].id;
+	if (p[0].id != dom || (p[0].perms & XS_PERM_WRITE))
+		rc = XST_INVALID;
+	for (i = 1; i < n && rc == XST_OK; i++) {
+		if (p[i].id != dom && p[i].id != 0 &&
+		    (p[i].perms & XS_PERM_WRITE))
+			rc = XST_INVALID;
+	}
+	free(p);
+	return rc;
 }
 
 unsigned int

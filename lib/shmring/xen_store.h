@@ -83,11 +83,24 @@ int xst_transaction(struct xs_handle *xs,
 
 /*
  * Set the permissions of 'path' and of every node below it (at most
- * 'max_nodes' nodes, 4 levels) to 'perms'.  False on failure.
+ * 'max_nodes' nodes, 4 levels) to 'perms'.  XST_OK; XST_INVALID if the
+ * tree has more nodes than that (a guest can fill its own directory);
+ * XST_MISSING if xenstore refused (errno).
  */
-bool xst_set_perms_tree(struct xs_handle *xs, xs_transaction_t t,
-			const char *path, struct xs_permissions *perms,
-			unsigned int n_perms, unsigned int max_nodes);
+int xst_set_perms_tree(struct xs_handle *xs, xs_transaction_t t,
+		       const char *path, struct xs_permissions *perms,
+		       unsigned int n_perms, unsigned int max_nodes);
+
+/*
+ * Is 'path' controlled by domain 'dom' alone: owned by it, and nobody
+ * else granted write access (xs_get_permissions: the first entry is the
+ * owner and everyone's default, the others per-domain grants)?  Dom0
+ * can write everything anyway and is not counted.  XST_OK if so,
+ * XST_INVALID if someone else controls it, XST_MISSING if there is no
+ * such node.  'owner' (may be NULL) receives the owner.
+ */
+int xst_controlled_by(struct xs_handle *xs, xs_transaction_t t,
+		      const char *path, uint32_t dom, uint32_t *owner);
 
 /*
  * Consume every pending watch event without blocking.  Returns how many

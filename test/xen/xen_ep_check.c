@@ -218,6 +218,8 @@ run_guest(uint32_t devid, uint32_t backend, unsigned int seconds)
 			} else if (rc == SHMRING_EV_PEER_DOWN) {
 				up = false;
 				s.downs++;
+				/* One thread: no burst is running now. */
+				shmring_guest_quiesced(ep);
 			} else if (rc == SHMRING_EV_PEER_REJECTED) {
 				s.rejects++;
 			}
