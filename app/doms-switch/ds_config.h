@@ -112,6 +112,9 @@ struct ds_global_cfg {
 	uint16_t guest_queues;		/* default for guests */
 	char pmd[DS_PATH_MAX * 2];	/* net_xenshm .so to load with -d */
 	char guest_devargs[DS_DEVARGS_MAX]; /* template, see ds_config.c */
+	/* learn-first pins across restarts: a path, "auto" (in the EAL
+	 * runtime directory) or "none" */
+	char state_file[DS_PATH_MAX];
 };
 
 struct ds_config {

@@ -57,6 +57,7 @@ ds_config_init(struct ds_config *cfg)
 	g->guest_queues = 1;
 	snprintf(g->guest_devargs, sizeof(g->guest_devargs),
 		 "net_xenshm_{name},path={socket}{,peer-uid}");
+	snprintf(g->state_file, sizeof(g->state_file), "auto");
 }
 
 /* ---- value parsers ---------------------------------------------------- */
@@ -332,6 +333,14 @@ ds_cfg_set_global(struct ds_cfg_state *ps, const char *key, const char *val)
 	} else if (!strcmp(key, "pmd")) {
 		if (ds_cfg_copy_str(g->pmd, sizeof(g->pmd), val) != 0)
 			BAD(ps, s, "pmd path is too long");
+	} else if (!strcmp(key, "state-file")) {
+		if (strcmp(val, "auto") != 0 && strcmp(val, "none") != 0 &&
+		    val[0] != '/')
+			BAD(ps, s, "state-file must be an absolute path, 'auto' "
+			    "or 'none'");
+		if (ds_cfg_copy_str(g->state_file, sizeof(g->state_file),
+				    val) != 0)
+			BAD(ps, s, "state-file is too long");
 	} else if (!strcmp(key, "guest-devargs")) {
 		if (strstr(val, "{name}") == NULL)
 			BAD(ps, s, "guest-devargs must contain {name}");

@@ -111,6 +111,169 @@ log_refusal(struct ds_switch *sw, struct ds_attempt *a, uint64_t now,
 	DS_LOG(WARNING, "ignoring %s: %s", what, why);
 }
 
+/* ---- MAC ownership ---------------------------------------------------- */
+
+/* Publish the new owned keys and keep the pins for the next start. */
+void
+ds_pins_changed(struct ds_switch *sw)
+{
+	struct ds_table *t = ds_table_build(sw);
+	int rc;
+
+	if (t != NULL)
+		ds_table_publish(sw, t);
+	else
+		DS_LOG(ERR, "out of memory: owned MACs not republished");
+	if (sw->state_path[0] == '\0')
+		return;
+	rc = ds_pins_save(sw->state_path, &sw->pins, sw->cfg);
+	if (rc != 0) {
+		sw->own.save_errors++;
+		DS_LOG(ERR, "cannot write %s: %s; pins are not kept across "
+		       "a restart", sw->state_path, strerror(-rc));
+	}
+}
+
+static enum ds_fdb_owner
+fdb_owner(struct ds_switch *sw, uint64_t key, const struct ds_port *p)
+{
+	struct ds_port *o;
+	uint32_t ref;
+	bool st;
+
+	if (ds_fdb_get(&sw->fdb, key, &ref, &st) != 0)
+		return DS_FDB_OWNER_NONE;
+	if (ref == p->ref)
+		return DS_FDB_OWNER_SELF;
+	o = sw->ports[DS_REF_SLOT(ref) % DS_MAX_PORTS];
+	return (o != NULL && o->ref == ref) ? DS_FDB_OWNER_OTHER :
+					       DS_FDB_OWNER_NONE;
+}
+
+/* The claim of mac is over: the guest's next source MAC may claim. */
+static void
+claim_clear(struct ds_port *p, uint64_t mac)
+{
+	uint64_t want = DS_MAC_LOCKED | mac;
+
+	atomic_compare_exchange_strong_explicit(&p->claiming_mac, &want, 0,
+						memory_order_relaxed,
+						memory_order_relaxed);
+}
+
+static void
+log_mac(const struct ds_port *p, const char *what, uint64_t mac,
+	const char *why)
+{
+	DS_LOG(NOTICE, "%s: %s %02x:%02x:%02x:%02x:%02x:%02x%s%s", p->name,
+	       what, (unsigned int)(mac >> 40) & 0xff,
+	       (unsigned int)(mac >> 32) & 0xff,
+	       (unsigned int)(mac >> 24) & 0xff,
+	       (unsigned int)(mac >> 16) & 0xff,
+	       (unsigned int)(mac >> 8) & 0xff, (unsigned int)mac & 0xff,
+	       why ? ": " : "", why ? why : "");
+}
+
+/* Install the pin: static FDB entry first, then what the workers see. */
+static int
+claim_grant(struct ds_switch *sw, struct ds_port *p, uint64_t key,
+	    uint64_t now)
+{
+	uint16_t t = DS_FDB_KEY_TENANT(key);
+	uint64_t mac = DS_FDB_KEY_MAC(key);
+	enum ds_learn_res lr;
+
+	lr = ds_fdb_learn(&sw->fdb, key, p->ref, true, UINT32_MAX,
+			  sw->cfg->tenants[t].max_macs, now);
+	if (lr != DS_LEARN_ADDED && lr != DS_LEARN_MOVED &&
+	    lr != DS_LEARN_REFRESHED)
+		return -ENOSPC;		/* FDB or tenant full */
+	if (ds_pins_set(&sw->pins, p->name, t, mac) != 0) {
+		ds_fdb_delete(&sw->fdb, key);
+		return -ENOSPC;
+	}
+	atomic_store_explicit(&p->locked_mac, DS_MAC_LOCKED | mac,
+			      memory_order_release);
+	sw->own.claimed++;
+	log_mac(p, "pinned to its first MAC", mac, NULL);
+	ds_pins_changed(sw);
+	return 0;
+}
+
+/*
+ * A learn-first guest's first source MAC: pin it if nobody else in the
+ * tenant has or had it (ds_claim_decide), else the guest stays unpinned
+ * and may claim another MAC.
+ */
+static void
+claim(struct ds_switch *sw, struct ds_port *p, uint64_t key, uint64_t now)
+{
+	uint16_t t = DS_FDB_KEY_TENANT(key);
+	uint64_t mac = DS_FDB_KEY_MAC(key);
+	enum ds_claim c;
+
+	if (p->kind != DS_PORT_GUEST || p->spoof != DS_SPOOF_LEARN_FIRST ||
+	    atomic_load_explicit(&p->locked_mac, memory_order_relaxed) != 0)
+		return;		/* pinned since the worker asked */
+	c = ds_claim_decide(sw->cfg, &sw->pins, p->name, t, mac,
+			    fdb_owner(sw, key, p));
+	if (c == DS_CLAIM_GRANTED && claim_grant(sw, p, key, now) == 0)
+		return;
+	sw->own.denied++;
+	claim_clear(p, mac);
+	/* once per port: a hostile guest must not flood the log */
+	if (!p->claim_logged) {
+		p->claim_logged = true;
+		log_mac(p, "refused to pin", mac, c == DS_CLAIM_GRANTED ?
+			"FDB full" : ds_claim_str(c));
+	}
+}
+
+/* A guest's MAC that is not its own must not be owned by someone else. */
+static bool
+learn_allowed(struct ds_switch *sw, const struct ds_port *p, uint64_t key)
+{
+	const struct ds_table *t;
+
+	if (p->kind != DS_PORT_GUEST)
+		return true;	/* uplinks are trusted trunks */
+	t = atomic_load_explicit(&sw->table, memory_order_relaxed);
+	return !ds_keys_has(t->owned, t->n_owned, key);
+}
+
+/*
+ * Restored pins whose guest did not come back within detach-grace-ms of
+ * the first scan are released, as a port whose socket vanished would be.
+ */
+static void
+pins_expire(struct ds_switch *sw, uint64_t now)
+{
+	uint64_t grace = ms_to_tsc(sw, sw->cfg->global.detach_grace_ms);
+	bool changed = false;
+	int i;
+
+	for (i = 0; i < sw->pins.n; i++) {
+		struct ds_pin *pin = &sw->pins.pin[i];
+
+		if (!pin->waiting)
+			continue;
+		if (!sw->pins_armed) {
+			pin->expires = now + grace;
+			continue;
+		}
+		if (now < pin->expires)
+			continue;
+		DS_LOG(NOTICE, "%s: did not come back; its learn-first MAC "
+		       "pin is released", pin->guest);
+		ds_pins_del(&sw->pins, i--);
+		sw->own.expired++;
+		changed = true;
+	}
+	sw->pins_armed = true;
+	if (changed)
+		ds_pins_changed(sw);
+}
+
 /* ---- learning --------------------------------------------------------- */
 
 void
@@ -135,6 +298,10 @@ ds_control_learn(struct ds_switch *sw)
 			if (p == NULL || p->ref != r[i].ref ||
 			    t >= sw->n_tenants)
 				continue;
+			if (r[i].flags & DS_LEARN_F_CLAIM) {
+				claim(sw, p, r[i].key, now);
+				continue;
+			}
 			tlimit = sw->cfg->tenants[t].max_macs;
 			if (pin) {
 				uint32_t owner;
@@ -153,6 +320,9 @@ ds_control_learn(struct ds_switch *sw)
 						continue;
 					}
 				}
+			} else if (!learn_allowed(sw, p, r[i].key)) {
+				sw->fdb.st.static_denied++;
+				continue;
 			}
 			ds_fdb_learn(&sw->fdb, r[i].key, r[i].ref, pin,
 				     p->max_macs, tlimit, now);
@@ -355,6 +525,7 @@ ds_control_run(struct ds_switch *sw)
 			changed |= d->ops[i]->changed(d->src[i]);
 		if (changed || now >= next_scan) {
 			waiting = scan(sw, now);
+			pins_expire(sw, now);
 			next_scan = now + (waiting ?
 				RTE_MIN(scan_every, ms_to_tsc(sw, 100)) :
 				scan_every);

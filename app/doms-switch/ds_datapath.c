@@ -41,7 +41,6 @@ const char *const ds_drop_names[DS_DROP_MAX] = {
 };
 
 #define MAC_MCAST_BIT	(1ull << 40)	/* I/G bit of the first octet */
-#define STATIC_LOCKED	(1ull << 63)
 #define TPID_8021Q	RTE_BE16(RTE_ETHER_TYPE_VLAN)
 #define TPID_8021AD	RTE_BE16(RTE_ETHER_TYPE_QINQ)
 #define TPID_9100	RTE_BE16(RTE_ETHER_TYPE_QINQ1)
@@ -287,18 +286,25 @@ learn_request(struct ds_switch *sw, struct ds_worker *w, uint64_t key,
 
 /* ---- ingress ---------------------------------------------------------- */
 
+/* What a guest frame's source MAC asks of the FDB. */
+enum src_use {
+	SRC_LEARN = 0,	/* learn it (anti-spoof=no, uplinks) */
+	SRC_PINNED,	/* the port's own pinned MAC: keep it static */
+	SRC_CLAIM,	/* learn-first, nothing pinned yet: ask to claim it */
+};
+
 /*
- * Guest frame policing: returns the drop reason or DS_DROP_MAX to accept.
- * Sets *want_static when the source MAC is the guest's pinned address.
+ * Guest frame policing: returns the drop reason or DS_DROP_MAX to accept,
+ * and in *use what the source MAC is to the FDB.
  */
 static inline enum ds_drop
 police_guest(struct ds_port *in, struct ds_rxq_state *rq, bool limited,
 	     const struct rte_ether_hdr *eh, uint32_t len, uint64_t src,
-	     bool *want_static)
+	     uint8_t *use)
 {
 	uint64_t lm;
 
-	*want_static = false;
+	*use = SRC_LEARN;
 	if (!in->allow_vlan && (eh->ether_type == TPID_8021Q ||
 				eh->ether_type == TPID_8021AD ||
 				eh->ether_type == TPID_9100))
@@ -309,25 +315,39 @@ police_guest(struct ds_port *in, struct ds_rxq_state *rq, bool limited,
 	case DS_SPOOF_STRICT:
 		if (src != in->mac48)
 			return DS_DROP_SPOOFED;
-		*want_static = true;
+		*use = SRC_PINNED;
 		break;
 	case DS_SPOOF_LEARN_FIRST:
+		/*
+		 * Only the control thread pins a MAC, after checking that
+		 * nobody else has it; until then every frame is a claim,
+		 * judged against the FDB and the owned keys in
+		 * process_burst().
+		 */
 		lm = atomic_load_explicit(&in->locked_mac,
 					  memory_order_relaxed);
+		if (lm != 0) {
+			if ((lm & ~DS_MAC_LOCKED) != src)
+				return DS_DROP_SPOOFED;
+			*use = SRC_PINNED;
+			break;
+		}
+		/* one claim at a time: the first source MAC, as ever */
+		lm = atomic_load_explicit(&in->claiming_mac,
+					  memory_order_relaxed);
 		if (lm == 0) {
-			uint64_t want = STATIC_LOCKED | src;
+			uint64_t want = DS_MAC_LOCKED | src;
 
-			/* relaxed: the value itself is all that is shared;
-			 * the first queue to win decides the guest's MAC */
+			/* relaxed: the value itself is all that is shared */
 			if (atomic_compare_exchange_strong_explicit(
-					&in->locked_mac, &lm, want,
+					&in->claiming_mac, &lm, want,
 					memory_order_relaxed,
 					memory_order_relaxed))
 				lm = want;
 		}
-		if ((lm & ~STATIC_LOCKED) != src)
+		if ((lm & ~DS_MAC_LOCKED) != src)
 			return DS_DROP_SPOOFED;
-		*want_static = true;
+		*use = SRC_CLAIM;
 		break;
 	case DS_SPOOF_OFF:
 		break;
@@ -343,6 +363,41 @@ police_guest(struct ds_port *in, struct ds_rxq_state *rq, bool limited,
 	return DS_DROP_MAX;
 }
 
+/*
+ * Whether a guest may use a source MAC it does not own (a claim, or
+ * anti-spoof=no): not if another live port has it in the FDB (a claim),
+ * or holds it pinned (anyone), or if it is owned by configuration or by
+ * a pin whose guest is not attached (t->owned).  The control thread
+ * checks claims again; this check is what keeps such frames from being
+ * forwarded meanwhile.
+ */
+static inline bool
+src_taken(struct ds_switch *sw, const struct ds_table *t,
+	  const struct ds_port *in, uint8_t use, uint64_t key, int32_t pos)
+{
+	if (pos >= 0) {
+		uint32_t ref = ds_fdb_ref(&sw->fdb, pos);
+
+		if (ref == in->ref)
+			return false;
+		if (ref != 0 && port_of_ref(t, ref) != NULL &&
+		    (use == SRC_CLAIM || ds_fdb_is_static(&sw->fdb, pos)))
+			return true;
+	}
+	return ds_keys_has(t->owned, t->n_owned, key);
+}
+
+/* A claim of a MAC that is someone else's: the guest may try another. */
+static inline void
+claim_abandon(struct ds_port *in, uint64_t key)
+{
+	uint64_t want = DS_MAC_LOCKED | DS_FDB_KEY_MAC(key);
+
+	atomic_compare_exchange_strong_explicit(&in->claiming_mac, &want, 0,
+						memory_order_relaxed,
+						memory_order_relaxed);
+}
+
 static void
 process_burst(struct ds_switch *sw, struct ds_worker *w,
 	      const struct ds_table *t, struct ds_port *in, uint16_t q,
@@ -352,7 +407,7 @@ process_burst(struct ds_switch *sw, struct ds_worker *w,
 	const void *psrc[DS_BURST_MAX], *pdst[DS_BURST_MAX];
 	int32_t pos_src[DS_BURST_MAX], pos_dst[DS_BURST_MAX];
 	uint16_t ten[DS_BURST_MAX];
-	bool pin[DS_BURST_MAX];
+	uint8_t use[DS_BURST_MAX];
 	struct rte_mbuf *ok[DS_BURST_MAX];
 	struct ds_rxq_state *rq = &in->rxq[q];
 	bool guest = in->kind == DS_PORT_GUEST;
@@ -380,7 +435,7 @@ process_burst(struct ds_switch *sw, struct ds_worker *w,
 			eh = rte_pktmbuf_mtod(mb, struct rte_ether_hdr *);
 			src = mac48(&eh->src_addr);
 			why = police_guest(in, rq, limited, eh, mb->pkt_len,
-					   src, &pin[m]);
+					   src, &use[m]);
 			if (why != DS_DROP_MAX) {
 				drop(w, in->slot, why, mb);
 				continue;
@@ -402,7 +457,7 @@ process_burst(struct ds_switch *sw, struct ds_worker *w,
 				drop(w, in->slot, DS_DROP_BAD_SRC, mb);
 				continue;
 			}
-			pin[m] = false;
+			use[m] = SRC_LEARN;
 		}
 		ten[m] = tenant;
 		ksrc[m] = DS_FDB_KEY(tenant, src);
@@ -424,13 +479,24 @@ process_burst(struct ds_switch *sw, struct ds_worker *w,
 		uint32_t ref;
 
 		/* learning: ask the control thread, never write here */
-		if (pos_src[i] < 0) {
+		if (use[i] != SRC_PINNED && guest &&
+		    src_taken(sw, t, in, use[i], ksrc[i], pos_src[i])) {
+			if (use[i] == SRC_CLAIM)
+				claim_abandon(in, ksrc[i]);
+			drop(w, in->slot, DS_DROP_SPOOFED, ok[i]);
+			continue;
+		}
+		if (use[i] == SRC_CLAIM) {
 			learn_request(sw, w, ksrc[i], in->ref,
-				      pin[i] ? DS_LEARN_F_STATIC : 0, now);
+				      DS_LEARN_F_CLAIM, now);
+		} else if (pos_src[i] < 0) {
+			learn_request(sw, w, ksrc[i], in->ref,
+				      use[i] == SRC_PINNED ?
+				      DS_LEARN_F_STATIC : 0, now);
 		} else {
 			ref = ds_fdb_ref(&sw->fdb, pos_src[i]);
 			if (ref == in->ref) {
-				if (pin[i] &&
+				if (use[i] == SRC_PINNED &&
 				    !ds_fdb_is_static(&sw->fdb, pos_src[i]))
 					learn_request(sw, w, ksrc[i], in->ref,
 						      DS_LEARN_F_STATIC, now);
@@ -443,8 +509,8 @@ process_burst(struct ds_switch *sw, struct ds_worker *w,
 				continue;
 			} else {
 				learn_request(sw, w, ksrc[i], in->ref,
-					      pin[i] ? DS_LEARN_F_STATIC : 0,
-					      now);
+					      use[i] == SRC_PINNED ?
+					      DS_LEARN_F_STATIC : 0, now);
 			}
 		}
 

@@ -388,6 +388,53 @@ log_placement(const struct ds_port *p, const struct ds_switch *sw)
 	       p->txq_shared ? " (shared by workers)" : "");
 }
 
+/*
+ * A learn-first guest that had pinned its MAC before a restart gets it
+ * back before its first frame is polled: the port is published already
+ * pinned, so an earlier frame of another guest cannot claim it.
+ */
+static void
+restore_pin(struct ds_switch *sw, struct ds_port *p)
+{
+	int i = ds_pins_by_guest(&sw->pins, p->name);
+	struct ds_pin *pin;
+
+	if (i < 0 || p->spoof != DS_SPOOF_LEARN_FIRST)
+		return;
+	pin = &sw->pins.pin[i];
+	if (pin->tenant != p->tenant) {
+		/* validated at load; a dynamic guest may have moved */
+		ds_pins_del(&sw->pins, i);
+		return;
+	}
+	atomic_store_explicit(&p->locked_mac, DS_MAC_LOCKED | pin->mac48,
+			      memory_order_relaxed);
+	if (pin->waiting)
+		sw->own.restored++;
+	pin->waiting = false;
+}
+
+/*
+ * A learn-first pin lasts as long as its port, and across a shutdown or
+ * a crash (the next process restores it).  Returns whether it released
+ * one, into *old.
+ */
+static bool
+release_pin(struct ds_switch *sw, struct ds_port *p, struct ds_pin *old)
+{
+	int i;
+
+	if (p->kind != DS_PORT_GUEST ||
+	    atomic_load_explicit(&sw->quit, memory_order_relaxed))
+		return false;
+	i = ds_pins_by_guest(&sw->pins, p->name);
+	if (i < 0)
+		return false;
+	*old = sw->pins.pin[i];
+	ds_pins_del(&sw->pins, i);
+	return true;
+}
+
 int
 ds_port_attach_guest(struct ds_switch *sw, const struct ds_guest_cfg *g,
 		     bool from_socket)
@@ -395,6 +442,7 @@ ds_port_attach_guest(struct ds_switch *sw, const struct ds_guest_cfg *g,
 	char devargs[DS_DEVARGS_MAX], why[256] = "";
 	struct ds_port *p;
 	int slot, rc;
+	uint64_t lm;
 
 	if (ds_config_guest_devargs(sw->cfg, g, devargs,
 				    sizeof(devargs)) != 0) {
@@ -422,6 +470,8 @@ ds_port_attach_guest(struct ds_switch *sw, const struct ds_guest_cfg *g,
 			   ((uint64_t)g->mac[3] << 16) |
 			   ((uint64_t)g->mac[4] << 8) | g->mac[5];
 
+	restore_pin(sw, p);
+
 	rc = port_probe(sw, p, devargs, true, why, sizeof(why));
 	if (rc == 0)
 		rc = port_setup(sw, p, g->port.queues, why, sizeof(why));
@@ -443,6 +493,12 @@ ds_port_attach_guest(struct ds_switch *sw, const struct ds_guest_cfg *g,
 	if (p->spoof == DS_SPOOF_STRICT)
 		ds_fdb_learn(&sw->fdb, DS_FDB_KEY(p->tenant, p->mac48), p->ref,
 			     true, UINT32_MAX, UINT32_MAX, rte_rdtsc());
+	lm = atomic_load_explicit(&p->locked_mac, memory_order_relaxed);
+	if (p->spoof == DS_SPOOF_LEARN_FIRST && lm != 0)
+		ds_fdb_learn(&sw->fdb, DS_FDB_KEY(p->tenant,
+						  lm & ~DS_MAC_LOCKED),
+			     p->ref, true, UINT32_MAX, UINT32_MAX,
+			     rte_rdtsc());
 	log_placement(p, sw);
 	DS_LOG(NOTICE, "guest %s attached: tenant %s, %s, anti-spoof %s, "
 	       "rate %" PRIu64 " pps / %" PRIu64 " bit/s", g->name,
@@ -499,12 +555,19 @@ ds_port_detach(struct ds_switch *sw, struct ds_port *p, const char *why)
 {
 	struct ds_table *t;
 	uint32_t flushed;
+	struct ds_pin old;
+	bool released;
 
 	sw->ports[p->slot] = NULL;
+	/* the table must not list the released MAC as owned any more */
+	released = release_pin(sw, p, &old);
 	t = ds_table_build(sw);
 	if (t == NULL) {
 		/* keep it; the caller retries at the next scan */
 		sw->ports[p->slot] = p;
+		if (released)
+			ds_pins_set(&sw->pins, old.guest, old.tenant,
+				    old.mac48);
 		DS_LOG(ERR, "%s: cannot detach now: out of memory", p->name);
 		return;
 	}
@@ -516,6 +579,9 @@ ds_port_detach(struct ds_switch *sw, struct ds_port *p, const char *why)
 	sw->detaches++;
 	DS_LOG(NOTICE, "%s detached (%s); %u FDB entries flushed", p->name,
 	       why, flushed);
+	if (released && sw->state_path[0] != '\0' &&
+	    ds_pins_save(sw->state_path, &sw->pins, sw->cfg) != 0)
+		sw->own.save_errors++;
 	ds_table_log(sw, t);
 	rte_free(p);
 }

@@ -37,6 +37,7 @@
 
 #include "ds_config.h"
 #include "ds_fdb.h"
+#include "ds_owner.h"
 #include "ds_tbucket.h"
 
 extern int ds_logtype;
@@ -51,6 +52,7 @@ extern int ds_logtype;
 #define DS_TXBUF		64
 #define DS_TENANT_NONE		0xffff
 #define DS_LEARN_CACHE		64	/* per worker, power of two */
+#define DS_MAC_LOCKED		(1ull << 63)	/* locked_mac: a MAC is pinned */
 
 enum ds_port_kind {
 	DS_PORT_GUEST = 0,
@@ -61,7 +63,7 @@ enum ds_port_kind {
 enum ds_drop {
 	DS_DROP_MALFORMED = 0,	/* shorter than an Ethernet header */
 	DS_DROP_BAD_SRC,	/* multicast or zero source MAC */
-	DS_DROP_SPOOFED,	/* source MAC not the guest's */
+	DS_DROP_SPOOFED,	/* source MAC not the guest's, or someone's */
 	DS_DROP_TAGGED,		/* guest sent 802.1Q/802.1ad, not allowed */
 	DS_DROP_RATE,		/* over the guest's rate limit */
 	DS_DROP_UPLINK_VLAN,	/* uplink frame untagged or foreign vlan */
@@ -114,9 +116,15 @@ struct ds_port {
 	enum ds_spoof_mode spoof;
 	bool allow_vlan;
 	uint64_t mac48;			/* guest: configured MAC, if strict */
-	/* learn-first: 0 until the first source, then bit 63 | mac48;
-	 * set once by compare-and-swap from any of the port's queues */
+	/* learn-first: 0 until the control thread granted a claim (or
+	 * restored the guest's pin at attach), then DS_MAC_LOCKED | mac48;
+	 * set once, by the control thread only */
 	_Atomic uint64_t locked_mac;
+	/* learn-first, not pinned yet: the MAC whose claim is in flight,
+	 * DS_MAC_LOCKED | mac48, set by compare-and-swap from any of the
+	 * port's queues (the first source wins, as before a pin), cleared
+	 * when the claim is refused; 0: none */
+	_Atomic uint64_t claiming_mac;
 	uint8_t carries[DS_MAX_TENANTS / 8];	/* uplink: tenant bitmap */
 	uint16_t nb_rxq;
 	uint16_t nb_txq;
@@ -140,6 +148,7 @@ struct ds_port {
 	uint64_t attached_tsc;
 	uint64_t absent_since;		/* tsc when its socket vanished, 0 */
 	bool link_up;
+	bool claim_logged;		/* a refused MAC claim was logged */
 } __rte_cache_aligned;
 
 struct ds_poll {
@@ -160,6 +169,10 @@ struct ds_table {
 	struct ds_poll *polls;
 	uint32_t *flood_off;	/* [n_tenants + 1] into flood */
 	uint16_t *flood;	/* slots of every port of a tenant */
+	/* owned (tenant, MAC) keys, attached owner or not: configured
+	 * mac= and learn-first pins; sorted (ds_keys_has) */
+	uint64_t *owned;
+	uint32_t n_owned;
 };
 
 struct ds_txbuf {
@@ -173,7 +186,8 @@ struct ds_learn_req {
 	uint32_t ref;
 	uint32_t flags;		/* DS_LEARN_F_* */
 };
-#define DS_LEARN_F_STATIC	1u	/* learn-first lock: pin the MAC */
+#define DS_LEARN_F_STATIC	1u	/* the port's own pinned MAC */
+#define DS_LEARN_F_CLAIM	2u	/* learn-first: may it pin this MAC? */
 
 struct ds_learn_cache {
 	uint64_t key;
@@ -229,6 +243,18 @@ struct ds_switch {
 	uint64_t table_version;
 	struct ds_retired retired;
 	uint64_t attaches, detaches, attach_failures;
+	/* MAC ownership (ds_owner.h): learn-first pins, kept in state_path */
+	struct ds_pins pins;
+	char state_path[DS_PATH_MAX * 2];	/* "": not kept */
+	bool pins_armed;		/* restored pins' expiry started */
+	struct {
+		uint64_t claimed;	/* learn-first claims granted */
+		uint64_t denied;	/* claims refused (ds_claim) */
+		uint64_t restored;	/* pins read from the state file */
+		uint64_t refused;	/* state file lines refused */
+		uint64_t expired;	/* restored pins whose guest never came */
+		uint64_t save_errors;	/* state file not written */
+	} own;
 	uint64_t start_tsc;
 	_Atomic bool quit;
 	struct ds_discovery *disc;
@@ -256,6 +282,7 @@ void ds_port_collect(const struct ds_switch *sw, const struct ds_port *p,
 void ds_port_update_links(struct ds_switch *sw);
 
 /* ds_control.c */
+void ds_pins_changed(struct ds_switch *sw);
 int ds_control_init(struct ds_switch *sw);
 void ds_control_learn(struct ds_switch *sw);
 void ds_control_run(struct ds_switch *sw);

@@ -28,6 +28,7 @@ struct ds_table *
 ds_table_build(struct ds_switch *sw)
 {
 	uint16_t nw = sw->n_workers, nt = sw->n_tenants ? sw->n_tenants : 1;
+	uint32_t n_owned = (uint32_t)sw->cfg->n_guests + sw->pins.n;
 	uint32_t n_polls = 0, n_flood = 0, *fill;
 	struct ds_table *t;
 	uint16_t s, q, w, ti;
@@ -43,7 +44,8 @@ ds_table_build(struct ds_switch *sw)
 		for (ti = 0; ti < nt; ti++)
 			n_flood += port_in_tenant(p, ti);
 	}
-	size = sizeof(*t) + sizeof(uint32_t) * (nw + 1) +
+	size = sizeof(*t) + sizeof(uint64_t) * (n_owned + 1) +
+	       sizeof(uint32_t) * (nw + 1) +
 	       sizeof(struct ds_poll) * (n_polls + 1) +
 	       sizeof(uint32_t) * (nt + 1) + sizeof(uint16_t) * (n_flood + 1);
 	mem = rte_zmalloc("ds_table", size, RTE_CACHE_LINE_SIZE);
@@ -55,6 +57,8 @@ ds_table_build(struct ds_switch *sw)
 	}
 	t = (struct ds_table *)mem;
 	mem += sizeof(*t);
+	t->owned = (uint64_t *)mem;	/* 8-byte aligned: right after *t */
+	mem += sizeof(uint64_t) * (n_owned + 1);
 	t->poll_off = (uint32_t *)mem;
 	mem += sizeof(uint32_t) * (nw + 1);
 	t->polls = (struct ds_poll *)mem;
@@ -67,6 +71,8 @@ ds_table_build(struct ds_switch *sw)
 	t->n_workers = nw;
 	t->n_tenants = nt;
 	memcpy(t->ports, sw->ports, sizeof(t->ports));
+	RTE_BUILD_BUG_ON(DS_OWNER_KEY(1, 2) != DS_FDB_KEY(1, 2));
+	t->n_owned = ds_owned_keys(sw->cfg, &sw->pins, t->owned, n_owned);
 
 	/* poll lists: count per worker, prefix sums, then fill */
 	for (s = 0; s < DS_MAX_PORTS; s++) {

@@ -364,6 +364,14 @@ tel_drops(const char *cmd __rte_unused, const char *params __rte_unused,
 				  sw->fdb.st.tenant_limit);
 	rte_tel_data_add_dict_u64(ctl, "fdb_static_denied",
 				  sw->fdb.st.static_denied);
+	rte_tel_data_add_dict_u64(ctl, "mac_claims", sw->own.claimed);
+	rte_tel_data_add_dict_u64(ctl, "mac_claims_denied", sw->own.denied);
+	rte_tel_data_add_dict_u64(ctl, "pins", sw->pins.n);
+	rte_tel_data_add_dict_u64(ctl, "pins_restored", sw->own.restored);
+	rte_tel_data_add_dict_u64(ctl, "pins_refused", sw->own.refused);
+	rte_tel_data_add_dict_u64(ctl, "pins_expired", sw->own.expired);
+	rte_tel_data_add_dict_u64(ctl, "pins_save_errors",
+				  sw->own.save_errors);
 	pthread_mutex_unlock(&sw->lock);
 
 	rte_tel_data_start_dict(tot);
@@ -459,6 +467,8 @@ tel_info(const char *cmd __rte_unused, const char *params __rte_unused,
 				     sw->cfg->global.guest_dir);
 	rte_tel_data_add_dict_string(d, "pmd", sw->pmd_path[0] ?
 				     sw->pmd_path : "(not loaded by us)");
+	rte_tel_data_add_dict_string(d, "state_file", sw->state_path[0] ?
+				     sw->state_path : "(none)");
 	rte_tel_data_add_dict_u64(d, "uptime_ms",
 			(rte_rdtsc() - sw->start_tsc) * 1000 / sw->hz);
 	rte_tel_data_add_dict_int(d, "ports", n);

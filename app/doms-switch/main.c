@@ -241,6 +241,7 @@ print_config(const struct ds_config *cfg)
 	       cfg->global.fdb_size, cfg->global.mtu);
 	printf("  eal args: %s\n", cfg->eal_args[0] ? cfg->eal_args :
 	       "(none)");
+	printf("  state-file %s\n", cfg->global.state_file);
 	for (i = 0; i < cfg->n_tenants; i++)
 		printf("  tenant %s: vlan %u, max-macs %u\n",
 		       cfg->tenants[i].name, cfg->tenants[i].vlan,
@@ -273,6 +274,50 @@ on_signal(int sig __rte_unused)
 {
 	/* lock-free atomic store: safe in a signal handler */
 	atomic_store_explicit(&the_switch.quit, true, memory_order_relaxed);
+}
+
+/*
+ * The learn-first pins of the previous process, if any: in place before
+ * the first table, so that no frame can claim a pinned MAC whose guest
+ * is not attached yet.  "auto": the EAL runtime directory, which is this
+ * instance's own (--file-prefix) and survives a restart, not a reboot.
+ */
+static void
+load_pins(struct ds_switch *sw, const struct ds_config *cfg)
+{
+	const char *sf = cfg->global.state_file;
+	char why[256] = "";
+	int rc;
+
+	if (!strcmp(sf, "none")) {
+		DS_LOG(WARNING, "state-file none: learn-first pins are lost "
+		       "at a restart (any guest may claim a quiet guest's "
+		       "MAC then)");
+		return;
+	}
+	if (!strcmp(sf, "auto"))
+		snprintf(sw->state_path, sizeof(sw->state_path),
+			 "%s/doms-switch.pins", rte_eal_get_runtime_dir());
+	else
+		snprintf(sw->state_path, sizeof(sw->state_path), "%s", sf);
+	rc = ds_pins_load(sw->state_path, cfg, &sw->pins, why, sizeof(why));
+	if (rc == -ENOENT) {
+		DS_LOG(INFO, "no %s: no learn-first pins to restore",
+		       sw->state_path);
+		return;
+	}
+	if (rc < 0) {
+		sw->own.refused++;
+		DS_LOG(ERR, "%s ignored: %s%s%s", sw->state_path,
+		       strerror(-rc), why[0] ? ": " : "", why);
+		return;
+	}
+	sw->own.refused += (uint64_t)rc;
+	if (rc > 0)
+		DS_LOG(WARNING, "%s: %d line(s) refused, first: %s",
+		       sw->state_path, rc, why);
+	DS_LOG(INFO, "%s: %d learn-first pin(s) to restore", sw->state_path,
+	       sw->pins.n);
 }
 
 static int
@@ -383,6 +428,7 @@ setup_switch(struct ds_switch *sw, struct ds_config *cfg)
 		       rte_strerror(-rc));
 		return rc;
 	}
+	load_pins(sw, cfg);
 	/* an empty table, so that workers always have one */
 	atomic_store_explicit(&sw->table, ds_table_build(sw),
 			      memory_order_release);
