@@ -23,6 +23,7 @@
 #define SHMRING_XS_KEYS_H
 
 /* ---- directories ---- */
+#define SHMRING_XEN_DOM_ROOT	"/local/domain"
 #define SHMRING_XEN_FE_FMT	"/local/domain/%u/device/xenshm/%u"
 #define SHMRING_XEN_BE_FMT	"/local/domain/%u/backend/xenshm/%u/%u"
 #define SHMRING_XEN_BE_GUEST_FMT "/local/domain/%u/backend/xenshm/%u"

@@ -18,6 +18,14 @@
  * read), nobody else has access, and records the assignment by DomS
  * *name* under /tool/xenshm (Dom0 only), which is what "daemon" re-applies
  * when a DomS of that name appears with a new domain id.
+ *
+ * What Dom0 acts on comes only from nodes Dom0 controls: its record
+ * under /tool/xenshm (checked to be owned by Dom0 and writable by
+ * nobody else), the backend directories themselves (found under each
+ * domain, checked to be owned by that domain) and the toolstack's
+ * domain names.  Nothing in the frontend directory, which the guest owns
+ * and can rewrite (backend-id included), decides which backend Dom0
+ * takes offline, removes or leaves in place.
  */
 
 #define _GNU_SOURCE
@@ -38,6 +46,11 @@
 #define NAME_MAX_LEN	64
 #define WAIT_CLOSED_MS	5000
 #define DAEMON_RECHECK_MS 2000
+/* Nodes of a frontend directory Dom0 re-permissions; a guest that made
+ * more gets its directory wiped and re-created on connect. */
+#define FE_NODES_MAX	64
+/* Backend directories of one device Dom0 handles at once (normally 1). */
+#define BE_MAX		16
 
 #define LOG(...) do {							\
 		printf("xenshm-ctl: " __VA_ARGS__);			\
@@ -59,14 +72,18 @@ on_signal(int sig)
 	stop = 1;
 }
 
-/* Name of domain 'id', or "" if it has none or does not exist. */
+/*
+ * Name of domain 'id', or "" if it has none, does not exist, or the name
+ * node is not the toolstack's (owned by Dom0, nobody else may write).
+ */
 static void
 domain_name(uint32_t id, char *buf, size_t len)
 {
 	char p[XST_PATH_MAX];
 
 	buf[0] = '\0';
-	if (xst_path(p, sizeof(p), "/local/domain/%u/name", id) &&
+	if (!xst_path(p, sizeof(p), SHMRING_XEN_DOM_NAME_FMT, id) ||
+	    xst_controlled_by(xs, XBT_NULL, p, 0, NULL) != XST_OK ||
 	    xst_read_str(xs, XBT_NULL, p, buf, len) != XST_OK)
 		buf[0] = '\0';
 }
@@ -77,9 +94,63 @@ domain_exists(uint32_t id)
 	char p[XST_PATH_MAX];
 	uint32_t d;
 
-	return xst_path(p, sizeof(p), "/local/domain/%u/domid", id) &&
+	return xst_path(p, sizeof(p), SHMRING_XEN_DOM_ID_FMT, id) &&
 		xst_read_u32(xs, XBT_NULL, p, SHMRING_XEN_DOMID_MAX, &d) ==
 		XST_OK;
+}
+
+/*
+ * The DomS Dom0 recorded for (g, n): the record's backend-id, trusted
+ * only if Dom0 alone controls it.  XST_OK, or why not.
+ */
+static int
+record_backend(xs_transaction_t t, uint32_t g, uint32_t n, uint32_t *doms)
+{
+	char p[XST_PATH_MAX];
+	int rc;
+
+	if (!xst_path(p, sizeof(p), SHMRING_XEN_TOOL_FMT "/"
+		      SHMRING_XS_TOOL_BACKEND_ID, g, n))
+		return XST_INVALID;
+	rc = xst_controlled_by(xs, t, p, 0, NULL);
+	if (rc != XST_OK)
+		return rc;
+	return xst_read_u32(xs, t, p, SHMRING_XEN_DOMID_MAX, doms);
+}
+
+/*
+ * Every domain that has a backend directory for guest g's device n:
+ * Dom0 looks under each domain itself, trusting no pointer the guest
+ * could have written.  Fills at most 'max' ids, returns how many.
+ */
+static unsigned int
+find_backends(struct xs_handle *h, xs_transaction_t t, uint32_t g,
+	      uint32_t n, uint32_t *out, unsigned int max)
+{
+	char p[XST_PATH_MAX];
+	unsigned int i, num = 0, found = 0;
+	char **ents;
+	char *end;
+
+	ents = xs_directory(h, t, SHMRING_XEN_DOM_ROOT, &num);
+	for (i = 0; ents != NULL && i < num && found < max; i++) {
+		unsigned long d = strtoul(ents[i], &end, 10);
+		unsigned int k = 0;
+		char **sub;
+
+		if (*ents[i] == '\0' || *end != '\0' ||
+		    d > SHMRING_XEN_DOMID_MAX ||
+		    !xst_path(p, sizeof(p), SHMRING_XEN_BE_FMT,
+			      (uint32_t)d, g, n))
+			continue;
+		sub = xs_directory(h, t, p, &k);
+		if (sub == NULL)
+			continue;	/* no such directory */
+		free(sub);
+		out[found++] = (uint32_t)d;
+	}
+	free(ents);
+	return found;
 }
 
 /*
@@ -103,7 +174,7 @@ resolve(const char *arg, uint32_t *id)
 		*id = (uint32_t)v;
 		return 0;
 	}
-	ents = xs_directory(xs, XBT_NULL, "/local/domain", &n);
+	ents = xs_directory(xs, XBT_NULL, SHMRING_XEN_DOM_ROOT, &n);
 	for (i = 0; ents != NULL && i < n; i++) {
 		v = strtoul(ents[i], &end, 10);
 		if (*end != '\0' || v > SHMRING_XEN_DOMID_MAX)
@@ -139,52 +210,75 @@ connect_tx(struct xs_handle *h, xs_transaction_t t, void *arg)
 	struct xs_permissions be_parent[1] = {
 		{ .id = a->doms, .perms = XS_PERM_NONE },
 	};
-	uint32_t old, st;
+	uint32_t bes[BE_MAX], st;
+	unsigned int i, nbe;
+	int rc;
 
 	xst_path(fe, sizeof(fe), SHMRING_XEN_FE_FMT, a->guest, a->devid);
 	xst_path(be, sizeof(be), SHMRING_XEN_BE_FMT, a->doms, a->guest,
 		 a->devid);
-	/* Moving from another DomS: its backend directory goes. */
-	if (xst_read_key_u32(h, t, fe, "backend-id", SHMRING_XEN_DOMID_MAX,
-			     &old) == XST_OK && old != a->doms &&
-	    xst_path(p, sizeof(p), SHMRING_XEN_BE_FMT, old, a->guest,
-		     a->devid))
-		xs_rm(h, t, p);
+	/*
+	 * One DomS per device: every other backend directory of it goes,
+	 * wherever it is.  Found by looking, never from the frontend's
+	 * backend-id, which the guest can rewrite to keep an old DomS.
+	 */
+	nbe = find_backends(h, t, a->guest, a->devid, bes, BE_MAX);
+	for (i = 0; i < nbe; i++) {
+		if (bes[i] != a->doms &&
+		    xst_path(p, sizeof(p), SHMRING_XEN_BE_FMT, bes[i],
+			     a->guest, a->devid) &&
+		    !xs_rm(h, t, p))
+			return -1;
+	}
 
-	if (!xs_mkdir(h, t, fe) ||
-	    !xst_write_key_str(h, t, fe, "backend", be) ||
-	    !xst_write_key_u64(h, t, fe, "backend-id", a->doms))
-		return -1;
-	if (xst_read_key_u32(h, t, fe, "state", 255, &st) != XST_OK &&
-	    !xst_write_key_u64(h, t, fe, "state", SHMRING_XB_INITIALISING))
-		return -1;
-	/* Every node, including what the guest wrote for the old DomS. */
-	if (!xst_set_perms_tree(h, t, fe, fe_perms, 2, 64))
+	for (i = 0; i < 2; i++) {
+		if (!xs_mkdir(h, t, fe) ||
+		    !xst_write_key_str(h, t, fe, SHMRING_XS_BACKEND, be) ||
+		    !xst_write_key_u64(h, t, fe, SHMRING_XS_BACKEND_ID,
+				       a->doms))
+			return -1;
+		if (xst_read_key_u32(h, t, fe, SHMRING_XS_STATE, 255,
+				     &st) != XST_OK &&
+		    !xst_write_key_u64(h, t, fe, SHMRING_XS_STATE,
+				       SHMRING_XB_INITIALISING))
+			return -1;
+		/* Every node, including what the guest wrote for the old
+		 * DomS. */
+		rc = xst_set_perms_tree(h, t, fe, fe_perms, 2, FE_NODES_MAX);
+		if (rc != XST_INVALID)
+			break;
+		/* The guest filled its directory: it starts afresh (and
+		 * offers again), Dom0 is not held up by it. */
+		if (!xs_rm(h, t, fe))
+			return -1;
+	}
+	if (rc != XST_OK)
 		return -1;
 
 	if (!xs_mkdir(h, t, be) ||
-	    !xst_write_key_str(h, t, be, "frontend", fe) ||
-	    !xst_write_key_u64(h, t, be, "frontend-id", a->guest) ||
-	    !xst_write_key_u64(h, t, be, "online", 1))
+	    !xst_write_key_str(h, t, be, SHMRING_XS_FRONTEND, fe) ||
+	    !xst_write_key_u64(h, t, be, SHMRING_XS_FRONTEND_ID, a->guest) ||
+	    !xst_write_key_u64(h, t, be, SHMRING_XS_ONLINE, 1))
 		return -1;
-	if (xst_read_key_u32(h, t, be, "state", 255, &st) != XST_OK &&
-	    !xst_write_key_u64(h, t, be, "state", SHMRING_XB_INITIALISING))
+	if (xst_read_key_u32(h, t, be, SHMRING_XS_STATE, 255, &st) != XST_OK &&
+	    !xst_write_key_u64(h, t, be, SHMRING_XS_STATE,
+			       SHMRING_XB_INITIALISING))
 		return -1;
-	if (!xst_set_perms_tree(h, t, be, be_perms, 2, 64))
+	if (xst_set_perms_tree(h, t, be, be_perms, 2, FE_NODES_MAX) != XST_OK)
 		return -1;
 	/* The guest may read its own backend dir, not its siblings. */
-	xst_path(p, sizeof(p), SHMRING_XEN_BE_ROOT_FMT "/%u", a->doms,
-		 a->guest);
+	xst_path(p, sizeof(p), SHMRING_XEN_BE_GUEST_FMT, a->doms, a->guest);
 	if (!xs_set_permissions(h, t, p, be_parent, 1))
 		return -1;
 	xst_path(p, sizeof(p), SHMRING_XEN_BE_ROOT_FMT, a->doms);
 	if (!xs_set_permissions(h, t, p, be_parent, 1))
 		return -1;
 
-	/* Dom0's own record, by DomS name, for "daemon". */
-	xst_path(p, sizeof(p), SHMRING_XEN_TOOL_ROOT "/%u/%u", a->guest,
-		 a->devid);
-	if (!xst_write_str(h, t, p, a->doms_name))
+	/* Dom0's own record, by DomS name and id, for "daemon" and
+	 * "disconnect" (/tool is Dom0's alone). */
+	xst_path(p, sizeof(p), SHMRING_XEN_TOOL_FMT, a->guest, a->devid);
+	if (!xst_write_str(h, t, p, a->doms_name) ||
+	    !xst_write_key_u64(h, t, p, SHMRING_XS_TOOL_BACKEND_ID, a->doms))
 		return -1;
 	return 0;
 }
@@ -220,49 +314,77 @@ offline_tx(struct xs_handle *h, xs_transaction_t t, void *arg)
 	const char *be = arg;
 	uint32_t online;
 
-	if (xst_read_key_u32(h, t, be, "online", 1, &online) != XST_OK)
+	if (xst_read_key_u32(h, t, be, SHMRING_XS_ONLINE, 1,
+			     &online) != XST_OK)
 		return 1;	/* nothing to take offline */
-	if (!xst_write_key_u64(h, t, be, "online", 0) ||
-	    !xst_write_key_u64(h, t, be, "state", SHMRING_XB_CLOSING))
+	if (!xst_write_key_u64(h, t, be, SHMRING_XS_ONLINE, 0) ||
+	    !xst_write_key_u64(h, t, be, SHMRING_XS_STATE,
+			       SHMRING_XB_CLOSING))
 		return -1;
 	return 0;
+}
+
+/*
+ * Take every backend directory of guest g's device n offline, give each
+ * DomS up to WAIT_CLOSED_MS to answer Closed (unless 'force'), then
+ * remove them.  Returns how many there were.
+ */
+static unsigned int
+backends_down(uint32_t g, uint32_t n, bool force)
+{
+	char be[XST_PATH_MAX];
+	uint32_t bes[BE_MAX], st;
+	unsigned int i, nbe, open;
+	int w;
+
+	nbe = find_backends(xs, XBT_NULL, g, n, bes, BE_MAX);
+	for (i = 0; i < nbe; i++) {
+		xst_path(be, sizeof(be), SHMRING_XEN_BE_FMT, bes[i], g, n);
+		xst_transaction(xs, offline_tx, be);
+	}
+	/* Give a live DomS the chance to unmap first (it writes Closed);
+	 * a dead one cannot, and we go on after a while. */
+	for (w = 0; !force && nbe > 0 && w < WAIT_CLOSED_MS / 100; w++) {
+		for (i = 0, open = 0; i < nbe; i++) {
+			xst_path(be, sizeof(be), SHMRING_XEN_BE_FMT, bes[i],
+				 g, n);
+			if (xst_read_key_u32(xs, XBT_NULL, be,
+					     SHMRING_XS_STATE, 255,
+					     &st) == XST_OK &&
+			    st != SHMRING_XB_CLOSED)
+				open++;
+		}
+		if (open == 0)
+			break;
+		if (w == WAIT_CLOSED_MS / 100 - 1)
+			LOG("%u DomS did not acknowledge within %d ms; "
+			    "removing anyway", open, WAIT_CLOSED_MS);
+		usleep(100000);
+	}
+	for (i = 0; i < nbe; i++) {
+		xst_path(be, sizeof(be), SHMRING_XEN_BE_FMT, bes[i], g, n);
+		xs_rm(xs, XBT_NULL, be);
+		LOG("guest %u device %u: took the backend in domain %u "
+		    "offline and removed it", g, n, bes[i]);
+	}
+	return nbe;
 }
 
 static int
 do_disconnect(uint32_t guest, uint32_t devid, bool force)
 {
-	char fe[XST_PATH_MAX], be[XST_PATH_MAX], p[XST_PATH_MAX];
-	uint32_t doms, st = 0;
-	int i;
+	char fe[XST_PATH_MAX], p[XST_PATH_MAX];
+	unsigned int nbe;
 
 	xst_path(fe, sizeof(fe), SHMRING_XEN_FE_FMT, guest, devid);
-	xst_path(p, sizeof(p), SHMRING_XEN_TOOL_ROOT "/%u/%u", guest, devid);
+	xst_path(p, sizeof(p), SHMRING_XEN_TOOL_FMT, guest, devid);
 	xs_rm(xs, XBT_NULL, p);
-	if (xst_read_key_u32(xs, XBT_NULL, fe, "backend-id",
-			     SHMRING_XEN_DOMID_MAX, &doms) != XST_OK) {
-		xs_rm(xs, XBT_NULL, fe);
-		LOG("guest %u device %u was not connected", guest, devid);
-		return 0;
-	}
-	xst_path(be, sizeof(be), SHMRING_XEN_BE_FMT, doms, guest, devid);
-	if (xst_transaction(xs, offline_tx, be) == 0 && !force) {
-		/* Give a live DomS the chance to unmap first (it writes
-		 * Closed); a dead one cannot, and we go on after a while. */
-		for (i = 0; i < WAIT_CLOSED_MS / 100; i++) {
-			if (xst_read_key_u32(xs, XBT_NULL, be, "state", 255,
-					     &st) != XST_OK ||
-			    st == SHMRING_XB_CLOSED)
-				break;
-			usleep(100000);
-		}
-		if (st != SHMRING_XB_CLOSED)
-			LOG("DomS %u did not acknowledge within %d ms; "
-			    "removing anyway", doms, WAIT_CLOSED_MS);
-	}
-	xs_rm(xs, XBT_NULL, be);
+	nbe = backends_down(guest, devid, force);
 	xs_rm(xs, XBT_NULL, fe);
-	LOG("disconnected guest %u device %u from domain %u", guest, devid,
-	    doms);
+	if (nbe == 0)
+		LOG("guest %u device %u was not connected", guest, devid);
+	else
+		LOG("disconnected guest %u device %u", guest, devid);
 	return 0;
 }
 
@@ -282,7 +404,7 @@ for_each_assignment(void (*fn)(uint32_t g, uint32_t n, const char *doms))
 		g = (uint32_t)strtoul(gs[i], &end, 10);
 		if (*end != '\0' || g > SHMRING_XEN_DOMID_MAX)
 			continue;
-		xst_path(p, sizeof(p), SHMRING_XEN_TOOL_ROOT "/%u", g);
+		xst_path(p, sizeof(p), SHMRING_XEN_TOOL_GUEST_FMT, g);
 		n_d = 0;
 		ds = xs_directory(xs, XBT_NULL, p, &n_d);
 		if (ds != NULL && n_d == 0) {
@@ -292,9 +414,10 @@ for_each_assignment(void (*fn)(uint32_t g, uint32_t n, const char *doms))
 			dv = (uint32_t)strtoul(ds[j], &end, 10);
 			if (*end != '\0' || dv > SHMRING_XEN_DEVID_MAX)
 				continue;
-			xst_path(p, sizeof(p), SHMRING_XEN_TOOL_ROOT "/%u/%u",
-				 g, dv);
-			if (xst_read_str(xs, XBT_NULL, p, name,
+			xst_path(p, sizeof(p), SHMRING_XEN_TOOL_FMT, g, dv);
+			if (xst_controlled_by(xs, XBT_NULL, p, 0,
+					      NULL) != XST_OK ||
+			    xst_read_str(xs, XBT_NULL, p, name,
 					 sizeof(name)) != XST_OK)
 				continue;
 			fn(g, dv, name);
@@ -312,12 +435,13 @@ list_one(uint32_t g, uint32_t n, const char *doms)
 
 	domain_name(g, gname, sizeof(gname));
 	xst_path(fe, sizeof(fe), SHMRING_XEN_FE_FMT, g, n);
-	if (xst_read_key_u32(xs, XBT_NULL, fe, "backend-id",
-			     SHMRING_XEN_DOMID_MAX, &b) == XST_OK) {
+	if (record_backend(XBT_NULL, g, n, &b) == XST_OK) {
 		xst_path(be, sizeof(be), SHMRING_XEN_BE_FMT, b, g, n);
-		xst_read_key_u32(xs, XBT_NULL, be, "state", 255, &bs);
+		xst_read_key_u32(xs, XBT_NULL, be, SHMRING_XS_STATE, 255,
+				 &bs);
 	}
-	xst_read_key_u32(xs, XBT_NULL, fe, "state", 255, &fs);
+	/* The frontend state is the guest's word: shown, not acted on. */
+	xst_read_key_u32(xs, XBT_NULL, fe, SHMRING_XS_STATE, 255, &fs);
 	printf("guest %u (%s) device %u -> DomS %s (domain %d): "
 	       "frontend %s, backend %s\n", g, gname[0] ? gname : "?", n,
 	       doms, b == UINT32_MAX ? -1 : (int)b,
@@ -328,29 +452,27 @@ list_one(uint32_t g, uint32_t n, const char *doms)
 static void
 reconcile_one(uint32_t g, uint32_t n, const char *doms)
 {
-	char fe[XST_PATH_MAX], be[XST_PATH_MAX], p[XST_PATH_MAX];
+	char be[XST_PATH_MAX], p[XST_PATH_MAX];
 	uint32_t d, b, online;
 
-	xst_path(fe, sizeof(fe), SHMRING_XEN_FE_FMT, g, n);
 	if (!domain_exists(g)) {
-		/* The guest is gone: drop the record and its backend. */
-		if (xst_read_key_u32(xs, XBT_NULL, fe, "backend-id",
-				     SHMRING_XEN_DOMID_MAX, &b) == XST_OK &&
-		    xst_path(be, sizeof(be), SHMRING_XEN_BE_FMT, b, g, n))
-			xs_rm(xs, XBT_NULL, be);
-		xst_path(p, sizeof(p), SHMRING_XEN_TOOL_ROOT "/%u/%u", g, n);
+		/* The guest is gone: drop the record and its backends. */
+		xst_path(p, sizeof(p), SHMRING_XEN_TOOL_FMT, g, n);
 		xs_rm(xs, XBT_NULL, p);
+		backends_down(g, n, true);
 		LOG("guest %u is gone: forgot its device %u", g, n);
 		return;
 	}
 	if (resolve(doms, &d) != 0)
 		return;		/* DomS not running: nothing to do yet */
+	/* In place: Dom0's record names d, and d's backend directory is
+	 * there and d's own.  Nothing the guest wrote counts. */
 	xst_path(be, sizeof(be), SHMRING_XEN_BE_FMT, d, g, n);
-	if (xst_read_key_u32(xs, XBT_NULL, fe, "backend-id",
-			     SHMRING_XEN_DOMID_MAX, &b) == XST_OK && b == d &&
-	    xst_read_key_u32(xs, XBT_NULL, be, "online", 1,
+	if (record_backend(XBT_NULL, g, n, &b) == XST_OK && b == d &&
+	    xst_controlled_by(xs, XBT_NULL, be, d, NULL) == XST_OK &&
+	    xst_read_key_u32(xs, XBT_NULL, be, SHMRING_XS_ONLINE, 1,
 			     &online) == XST_OK)
-		return;		/* in place */
+		return;
 	LOG("DomS %s is domain %u now: re-assigning guest %u device %u", doms,
 	    d, g, n);
 	do_connect(g, n, d);
