@@ -122,6 +122,8 @@ test_good(void)
 	CHECK(cfg.guests[2].spoof == DS_SPOOF_OFF, "vm3 off");
 	CHECK(cfg.guests[1].tenant == 1, "vm2 tenant index");
 	CHECK(cfg.uplinks[0].n_tenants == 2, "uplink tenants");
+	CHECK(!strcmp(cfg.global.state_file, "auto"), "state-file default "
+	      "'%s'", cfg.global.state_file);
 	CHECK(cfg.tenants[1].max_macs == 10 &&
 	      cfg.tenants[0].max_macs == cfg.global.fdb_size, "max-macs");
 
@@ -199,6 +201,8 @@ test_errors(void)
 	expect_error("[global]\naging-time = -1\n", "aging-time must be");
 	expect_error("[global]\nrx-desc = 1000\n", "power of two");
 	expect_error("[global]\nguest-dir = relative\n", "absolute path");
+	expect_error("[global]\nstate-file = pins\n", "state-file must be an "
+		     "absolute path, 'auto' or 'none'");
 	expect_error("[guest g]\nmac = 01:00:5e:00:00:01\n",
 		     "t.conf:2: [guest g]: mac 01:00:5e:00:00:01 is a "
 		     "multicast");
