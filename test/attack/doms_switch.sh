@@ -1,0 +1,225 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The xenshm authors
+#
+# attack-doms-switch: xenshm-attack plays hostile guests against one
+# doms-switch process (net_xenshm ports) while two good guests stream
+# through it (xenshm-pktcheck a -> b, broadcast in tenant red, so the
+# hostile ports in red get frames on their d2g rings too).
+#
+#  1. handshake: one hostile guest socket, one connection per attack
+#     (every OFFER field, message sizes, fds of every kind, seals, every
+#     header field, silence, close mid-way, a second OFFER).  Each attack
+#     must get the REJECT code the document names; the port counts them
+#     (peer_rejects) and is never disabled.
+#  2. data path: one fresh socket (port) per attack; after an honest
+#     attach the guest breaks one ring rule.  The port must count exactly
+#     that kind (err_*), be disabled (port_disabled) and unmap the region
+#     (the guest sees DomS leave).  index-wrap and punch-hole must NOT
+#     disable anything (the hole reads as zeros: bad_src_mac drops).
+#  3. flapping: attach/leave in a loop; the reconnect back-off must grow.
+#  4. a flood: 16 hostile guests at once, each running handshake attacks.
+#  5. last, as it killed DomS before: a hugetlbfs memfd (REJECT FD_KIND
+#     expected; if DomS maps it, the attacker takes every free huge page
+#     and punches the region).
+# After every phase: doms-switch lives, a and b stay up and clean, b keeps
+# receiving; at the end pktcheck: 0 corrupted, 0 duplicated.
+T_NAME=attack-doms-switch
+: "${XS_FRAMES:=unused}" "${TAPIO:=unused}"
+export XS_FRAMES TAPIO
+. "$(dirname "$0")/../switch/lib.sh"
+XA=${XA_BIN:?set by meson}
+ERR_H=${XA_ERR_H:-}
+G=$RUN/guests
+
+MA=02:00:00:00:0a:01 MB=02:00:00:00:0a:02
+cat >"$RUN/sw.conf" <<CONF
+[global]
+guest-dir = $G
+default-tenant = red
+detach-grace-ms = 300
+mbufs = 16384
+[tenant red]
+[guest a]
+tenant = red
+mac = $MA
+[guest b]
+tenant = red
+mac = $MB
+CONF
+start_switch "$RUN/sw.conf"
+
+alive() {
+	kill -0 "$SW_PID" 2>/dev/null && return 0
+	fail "doms-switch died"
+	tail -30 "$RUN/switch.log"
+	return 1
+}
+port_id() { tel_get /doms_switch/ports "d['$1']['port_id']"; }
+# xstat PORT NAME -> value of the PMD's xstat (ethdev telemetry), or ?
+xstat() {
+	local id
+	id=$(port_id "$1") || { echo "?"; return; }
+	tel_get "/ethdev/xstats,$id" "d.get('$2', '?')" || echo "?"
+}
+errsum() {
+	local id
+	id=$(port_id "$1") || { echo "?"; return; }
+	tel_get "/ethdev/xstats,$id" \
+		"sum(v for k, v in d.items() if k.startswith('err_'))" || echo "?"
+}
+b_rx() { tel_get /doms_switch/ports "d['b']['tx_pkts']"; }
+good_ports_ok() {	# WHAT: a and b up, clean, b receiving since $B0
+	local p b1
+	for p in a b; do
+		expect "$1: port $p link up" "$(tel_get /doms_switch/ports \
+			"int(d['$p']['link'] == 'up')")" -eq 1
+		expect "$1: port $p errors" "$(errsum $p)" -eq 0
+		expect "$1: port $p not disabled" \
+			"$(xstat $p port_disabled)" -eq 0
+	done
+	b1=$(b_rx)
+	expect "$1: b kept receiving (DomS tx to b)" "$b1" -gt "$B0"
+	B0=$b1
+}
+
+# xa NAME LOGFILE ARGS...: run the tool in the foreground (bounded)
+xa() {
+	local log=$1
+	shift
+	timeout -k 5 "${XA_LIMIT:-200}" "$XA" -e "$ERR_H" "$@" >"$log" 2>&1
+	local rc=$?
+	grep -E '^(RESULT|SPEC-FAIL|SUMMARY|  )' "$log" | sed 's/^/    /'
+	return $rc
+}
+
+pktcheck_guest b $MB --rx-port 0 --late-join
+wait_for 30 "port b up" port_up b || die "port b not up"
+pktcheck_guest a $MA --tx-port 0 --src-mac $MA --rate 2000 --link-wait 10000
+wait_for 30 "port a up" port_up a || die "port a not up"
+wait_for 30 "b receiving" test "$(b_rx)" -gt 0 2>/dev/null ||
+	die "b receives nothing"
+B0=$(b_rx)
+
+# ---- 1: handshake attacks on one socket -----------------------------------
+mapfile -t HS < <("$XA" list | awk '$1 == "guest" && $2 ~ /^(offer|fd|hdr)-/ &&
+	$2 != "fd-hugetlb" { print $2 }')
+HS+=(close-mid silent double-offer offer-magic)
+log "phase 1: ${#HS[@]} handshake attacks on $G/evil_hs.sock"
+xa "$RUN/hs.log" -k -m 02:00:00:ee:00:01 guest "$G/evil_hs.sock" "${HS[@]}"
+rc=$?
+expect "handshake attacks: tool exit (0: every attack got its answer)" $rc -eq 0
+alive || finish
+n_acc=$(grep -c '^RESULT .* PASS: .*\(attached\|disconnected after\)' "$RUN/hs.log")
+wait_for 10 "port evil_hs" test -n "$(port_id evil_hs)" || true
+expect "evil_hs: refusals counted (peer_rejects >= attacks - accepted)" \
+	"$(xstat evil_hs peer_rejects)" -ge $((${#HS[@]} - n_acc - 2))
+expect "evil_hs: never disabled" "$(xstat evil_hs port_disabled)" -eq 0
+expect "evil_hs: no data-path error" "$(errsum evil_hs)" -eq 0
+for k in fd_kind timeout; do
+	v=$(xstat evil_hs "err_$k")
+	[ "$v" != "?" ] && log "evil_hs: err_$k = $v"
+done
+rm -f "$G/evil_hs.sock"
+good_ports_ok "after handshake attacks"
+
+# ---- 2: data-path attacks, one port each -----------------------------------
+log "phase 2: data-path attacks"
+i=0
+while read -r _ name kind _; do
+	i=$((i + 1))
+	sock=$G/evil_dp$i.sock
+	xa "$RUN/dp-$name.log" -k -t 20 -m "02:00:00:ee:01:$(printf %02x $i)" \
+		guest "$sock" "$name"
+	rc=$?
+	alive || finish
+	expect "$name: tool verdict" $rc -eq 0
+	case $name in
+	index-wrap)
+		expect "$name: not disabled" "$(xstat evil_dp$i port_disabled)" -eq 0
+		expect "$name: no error" "$(errsum evil_dp$i)" -eq 0
+		;;
+	punch-hole)
+		expect "$name: not disabled" "$(xstat evil_dp$i port_disabled)" -eq 0
+		expect "$name: no error" "$(errsum evil_dp$i)" -eq 0
+		expect "$name: zeros read from the hole (bad_src_mac drops)" \
+			"$(drops_of evil_dp$i bad_src_mac)" -ge 8
+		;;
+	multiseg-nofeat)
+		log "$name: disabled=$(xstat evil_dp$i port_disabled) errors=$(errsum evil_dp$i) (reported only)"
+		;;
+	*)
+		expect "$name: port disabled" "$(xstat evil_dp$i port_disabled)" -eq 1
+		expect "$name: one error counted" "$(errsum evil_dp$i)" -eq 1
+		if [ "$kind" != any ]; then
+			k=$(echo "$kind" | tr 'A-Z' 'a-z')
+			expect "$name: err_$k" "$(xstat evil_dp$i "err_$k")" -eq 1
+		fi
+		;;
+	esac
+	rm -f "$sock"
+done < <("$XA" list | awk '$1 == "guest" && $3 ~ /^([A-Z_]+|any)$/ &&
+	$3 !~ /^(REJECT|EOF|REFUSED|ACCEPT)/ { print }
+	$1 == "guest" && ($2 == "index-wrap" || $2 == "punch-hole" ||
+	$2 == "multiseg-nofeat") { print }')
+expect "data-path attacks run" "$i" -ge 15
+good_ports_ok "after data-path attacks"
+
+# ---- 3: flapping ----------------------------------------------------------
+log "phase 3: flapping"
+xa "$RUN/flap.log" -k -f 100 -m 02:00:00:ee:02:01 guest "$G/evil_flap.sock" flap
+expect "flap: reconnect back-off grows (flap damping)" $? -eq 0
+alive || finish
+log "evil_flap: attaches $(xstat evil_flap peer_attaches) detaches $(xstat evil_flap peer_detaches)"
+rm -f "$G/evil_flap.sock"
+good_ports_ok "after flapping"
+
+# ---- 4: a flood of hostile guests -----------------------------------------
+log "phase 4: 16 hostile guests at once"
+fl=()
+for n in $(seq 1 16); do
+	XA_LIMIT=120 xa "$RUN/flood$n.log" -m "02:00:00:ee:03:$(printf %02x "$n")" \
+		guest "$G/evil_fl$n.sock" offer-version fd-none hdr-magic \
+		offer-long >/dev/null &
+	fl+=($!)
+done
+nok=0
+for p in "${fl[@]}"; do wait "$p" && nok=$((nok + 1)); done
+expect "flood: hostile guests whose 4 attacks were all refused right" $nok -eq 16
+alive || finish
+good_ports_ok "after the flood"
+
+# ---- 5: hugetlbfs memfd ---------------------------------------------------
+HP0=$(cat /proc/sys/vm/nr_hugepages)
+echo $((HP0 + 4)) >/proc/sys/vm/nr_hugepages 2>/dev/null
+hp_restore() { echo "$HP0" >/proc/sys/vm/nr_hugepages 2>/dev/null; }
+free=$(awk '/HugePages_Free/ { print $2 }' /proc/meminfo)
+if [ "${free:-0}" -ge 2 ]; then
+	log "phase 5: hugetlbfs memfd ($free free 2 MiB pages)"
+	xa "$RUN/huge.log" -m 02:00:00:ee:04:01 guest "$G/evil_huge.sock" fd-hugetlb
+	expect "fd-hugetlb: REJECT FD_KIND" $? -eq 0
+	if ! kill -0 "$SW_PID" 2>/dev/null; then
+		wait "$SW_PID"
+		fail "doms-switch died (exit $?) after the hugetlbfs punch"
+		tail -5 "$RUN/switch.log"
+	fi
+else
+	fail "phase 5 not run: cannot reserve 2 MiB huge pages"
+fi
+hp_restore
+alive || finish
+good_ports_ok "after the hugetlbfs attack"
+
+# ---- the good stream ------------------------------------------------------
+kill -INT "$GPID_a"
+reap a 30
+kill -INT "$GPID_b"
+reap b 30
+log "pktcheck a: $(tail -1 "$RUN/a.log")"
+log "pktcheck b: $(tail -1 "$RUN/b.log")"
+expect "a sent" "$(j "$RUN/a.pkc.json" "d['tx']")" -gt 1000
+expect "b received" "$(j "$RUN/b.pkc.json" "d['rx']")" -gt 1000
+expect "b: corrupted" "$(j "$RUN/b.pkc.json" "d['corrupted']")" -eq 0
+expect "b: duplicated" "$(j "$RUN/b.pkc.json" "d['duplicated']")" -eq 0
+log "b: lost $(j "$RUN/b.pkc.json" "d['lost']") (not asserted: CPU contention), foreign $(j "$RUN/b.pkc.json" "d['foreign']") (the hostile guests' broadcasts)"
+finish
