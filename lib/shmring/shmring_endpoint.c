@@ -14,11 +14,7 @@
 #include <string.h>
 
 #include "shmring_transport.h"
-
-#define WHY(...) do {							\
-		if (why != NULL && why_len > 0)				\
-			snprintf(why, why_len, __VA_ARGS__);		\
-	} while (0)
+#include "shmring_why.h"
 
 /* The guest line's epoch at creation; each OFFER then adds one. */
 #define GUEST_FIRST_EPOCH	1u

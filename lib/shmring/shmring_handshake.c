@@ -6,11 +6,7 @@
 #include <string.h>
 
 #include "shmring_handshake.h"
-
-#define WHY(...) do {							\
-		if (why != NULL && why_len > 0)				\
-			snprintf(why, why_len, __VA_ARGS__);		\
-	} while (0)
+#include "shmring_why.h"
 
 /* Bytes of the body each type defines; the rest of the 112 must be 0. */
 static const size_t body_size[] = {

@@ -6,11 +6,7 @@
 #include <string.h>
 
 #include "shmring_region.h"
-
-#define WHY(...) do {							\
-		if (why != NULL && why_len > 0)				\
-			snprintf(why, why_len, __VA_ARGS__);		\
-	} while (0)
+#include "shmring_why.h"
 
 static inline uint64_t
 align_up(uint64_t v, uint64_t a)

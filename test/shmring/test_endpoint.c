@@ -1231,7 +1231,8 @@ test_silent_doms_side(void)
 {
 	struct shmring_endpoint_cfg cfg = host_cfg(path, SHMRING_UID_ANY);
 	struct shmring_doms_ep *d, *sd[N_SILENT];
-	char why[SHMRING_WHY_MAX] = "", sp[N_SILENT][128];
+	struct shmring_endpoint_cfg sc[N_SILENT];
+	char why[SHMRING_WHY_MAX] = "";
 	int lfd[N_SILENT], n_timeout = 0, i, ev;
 	struct shmring_guest_ep *g;
 	struct guest_runner r;
@@ -1240,12 +1241,12 @@ test_silent_doms_side(void)
 	int fds0 = tst_count_fds();
 
 	for (i = 0; i < N_SILENT; i++) {
-		snprintf(sp[i], sizeof(sp[i]), "%s/silent%d.sock", dir, i);
-		lfd[i] = raw_listen(sp[i]);	/* listens, never accepts */
-		struct shmring_endpoint_cfg c = host_cfg(sp[i],
-							 SHMRING_UID_ANY);
-		CHECK_RC(shmring_doms_open(&sd[i], &c, NULL, why, sizeof(why)),
-			 SHMRING_OK);
+		sc[i] = cfg;
+		snprintf(sc[i].path, sizeof(sc[i].path), "%s/silent%d.sock",
+			 dir, i);
+		lfd[i] = raw_listen(sc[i].path); /* listens, never accepts */
+		CHECK_RC(shmring_doms_open(&sd[i], &sc[i], NULL, why,
+					   sizeof(why)), SHMRING_OK);
 	}
 	CHECK_RC(shmring_guest_open(&g, &cfg, &gparams, why, sizeof(why)),
 		 SHMRING_OK);
@@ -1285,7 +1286,7 @@ test_silent_doms_side(void)
 	for (i = 0; i < N_SILENT; i++) {
 		shmring_doms_close(sd[i]);
 		close(lfd[i]);
-		unlink(sp[i]);
+		unlink(sc[i].path);
 	}
 	CHECK_EQ(tst_count_fds(), fds0);
 }
