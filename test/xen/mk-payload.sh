@@ -91,7 +91,7 @@ for p in "$pmd_guest" "$pmd_doms"; do
 done
 cp "$rootfs/usr/bin/dpdk-testpmd" "$D/usr/bin/"
 cp -a "$rootfs/usr/bin/xenstore" "$D/usr/bin/"
-for t in read write rm list exists ls watch; do
+for t in read write rm list exists ls watch chmod; do
 	ln -sf xenstore "$D/usr/bin/xenstore-$t"
 done
 # EAL loads every plugin in its default directory: only the needed ones.

@@ -120,7 +120,7 @@ rm -f "$out/dom0.qcow2"
 e2fsck -fy "$out/payload.img" >/dev/null 2>&1
 debugfs -R "rdump /results $out" "$out/payload.img" >/dev/null 2>&1
 rm -f "$out/payload.img"
-tr -d '\r' < "$serial" | grep -E '^(XT-|XS-STAGE-TIME|XS-RECOVERY|XS t=.*(STAGE|FAIL|traffic|created|saw))' |
+tr -d '\r' < "$serial" | grep -E '^(XT-|XS-STAGE-TIME|XS-RECOVERY|XS-HOSTILE|XS t=.*(STAGE|FAIL|traffic|created|saw|disconnect))' |
 	sed 's/^/  /'
 [ -f "$out/results/stage-times.txt" ] && {
 	echo "stage times (in Dom0):"

@@ -6,7 +6,7 @@
  * xenshm-xen-check: the Xen transport end to end, without DPDK.
  *
  *   xenshm-xen-check guest DEVID [BACKEND|any] [SECONDS]
- *   xenshm-xen-check doms  GUEST DEVID [SECONDS]
+ *   xenshm-xen-check doms  GUEST[,GUEST...] DEVID [SECONDS]
  *
  * The guest sends numbered frames (a pattern derived from the number) on
  * queue pair 0; DomS echoes every frame it gets back to the guest; the
@@ -317,141 +317,226 @@ run_guest(uint32_t devid, uint32_t backend, unsigned int seconds)
 
 /* ----------------------------------------------------------------- DomS */
 
-static int
-run_doms(uint32_t guest, uint32_t devid, unsigned int seconds)
-{
-	struct shmring_endpoint_cfg cfg = {
-		.transport = SHMRING_TRANSPORT_XEN,
-		.peer_domid = guest,
-		.devid = devid,
-	};
-	char why[SHMRING_WHY_MAX] = "";
+/*
+ * DomS serves up to MAX_PORTS guests from ONE loop, as a PMD's control
+ * alarm does: whatever one port's poll costs (a map, xenstore), every
+ * other port waits for it.  Each stats line says how long the longest
+ * poll of that port took in the last second (poll_max_us), so a test
+ * can see a hostile guest cost the others nothing.
+ */
+#define MAX_PORTS	4
+
+struct doms_port {
+	uint32_t guest, devid;
 	struct shmring_doms_ep *ep;
 	struct shmring_cons rx;
 	struct shmring_prod tx;
-	struct stats s = { 0 };
-	uint64_t t_poll = 0, t_stat, t_end, echoed = 0;
-	bool up = false, corrupt;
+	struct stats s;
+	bool up;
+	uint64_t echoed;
+	uint64_t poll_max_ns;
+	char side[24];		/* "doms" or "doms port=G" */
+	char state[SHMRING_WHY_MAX];	/* last state printed */
+};
+
+static void
+doms_port_poll(struct doms_port *pt)
+{
+	char why[SHMRING_WHY_MAX] = "";
+	uint64_t t0 = now_ns(), dt;
+	int rc;
+
+	rc = shmring_doms_poll(pt->ep, why, sizeof(why));
+	dt = now_ns() - t0;
+	if (dt > pt->poll_max_ns)
+		pt->poll_max_ns = dt;
+	if (rc != SHMRING_EV_NONE) {
+		print_event(pt->side, rc, why);
+	} else if (why[0] != '\0' && strcmp(pt->state, why) != 0) {
+		snprintf(pt->state, sizeof(pt->state), "%s", why);
+		printf("XCHK-STATE %s t=%.1f %s\n", pt->side, uptime(), why);
+		fflush(stdout);
+	}
+	if (rc == SHMRING_EV_PEER_UP) {
+		const struct shmring_region_info *info =
+			shmring_doms_info(pt->ep);
+		void *base = shmring_doms_base(pt->ep);
+
+		if (shmring_cons_init(&pt->rx, base, info,
+				      shmring_ring_g2d(0)) != SHMRING_OK ||
+		    shmring_prod_init(&pt->tx, base, info,
+				      shmring_ring_d2g(0)) != SHMRING_OK) {
+			pt->s.ring_err++;
+			shmring_doms_detach(pt->ep);
+		} else {
+			pt->up = true;
+			pt->s.ups++;
+		}
+	} else if (rc == SHMRING_EV_PEER_DOWN) {
+		pt->up = false;
+		pt->s.downs++;
+		shmring_doms_detach(pt->ep);
+	} else if (rc == SHMRING_EV_PEER_REJECTED) {
+		pt->s.rejects++;
+	}
+}
+
+/* Echo one burst; false if there was nothing to do. */
+static bool
+doms_port_echo(struct doms_port *pt, bool corrupt)
+{
+	int err = SHMRING_OK;
+	uint32_t i, n, room;
+
+	if (!pt->up)
+		return false;
+	n = shmring_cons_avail(&pt->rx, BURST, &err);
+	if (err == SHMRING_OK)
+		room = shmring_prod_free(&pt->tx, n, &err);
+	else
+		room = 0;
+	if (err != SHMRING_OK) {
+		/* A broken peer: drop it, as a PMD disables a port. */
+		pt->s.ring_err++;
+		pt->up = false;
+		shmring_doms_detach(pt->ep);
+		return false;
+	}
+	if (n > room)
+		n = room;
+	if (n > BURST)
+		n = BURST;
+	for (i = 0; i < n; i++) {
+		struct shmring_desc d, *o;
+		uint32_t off;
+		uint8_t *p;
+
+		shmring_desc_fetch(&pt->rx.desc[(pt->rx.cons + i) &
+						pt->rx.mask], &d);
+		if (shmring_desc_check(&pt->rx, &d) != SHMRING_OK ||
+		    d.flags != 0) {
+			pt->s.bad++;
+			d.len = 0;
+		}
+		o = shmring_prod_desc(&pt->tx, i);
+		p = shmring_prod_slot(&pt->tx, i, &off);
+		if (d.len > 0)
+			memcpy(p, shmring_cons_data(&pt->rx, &d), d.len);
+		else
+			p[0] = 0, d.len = 1;	/* a visible reject */
+		if (corrupt && ++pt->echoed % 100 == 0)
+			p[d.len - 1] ^= 0x5a;
+		o->offset = off;
+		o->len = d.len;
+		o->flags = 0;
+		o->rsvd = 0;
+		o->meta = 0;
+	}
+	if (n == 0)
+		return false;
+	/*
+	 * Release the guest's frames before publishing the echoes: if we
+	 * die in between, frames are lost, never delivered twice.
+	 */
+	shmring_cons_release(&pt->rx, n);
+	shmring_prod_commit(&pt->tx, n);
+	pt->s.rx += n;
+	pt->s.tx += n;
+	return true;
+}
+
+static void
+doms_port_stats(struct doms_port *pt, unsigned int nports)
+{
+	struct stats *s = &pt->s;
+
+	/* One port: the line the scenario always parsed. */
+	if (nports == 1) {
+		print_stats("doms", s, pt->up);
+		return;
+	}
+	printf("XCHK doms t=%.1f port=%u %s tx=%llu rx=%llu bad=%llu "
+	       "ups=%llu downs=%llu rejects=%llu ring_err=%llu "
+	       "poll_max_us=%llu\n", uptime(), pt->guest,
+	       pt->up ? "UP" : "DOWN", (unsigned long long)s->tx,
+	       (unsigned long long)s->rx, (unsigned long long)s->bad,
+	       (unsigned long long)s->ups, (unsigned long long)s->downs,
+	       (unsigned long long)s->rejects,
+	       (unsigned long long)s->ring_err,
+	       (unsigned long long)(pt->poll_max_ns / 1000));
+	fflush(stdout);
+	pt->poll_max_ns = 0;
+}
+
+static int
+run_doms(const uint32_t *guests, unsigned int nports, uint32_t devid,
+	 unsigned int seconds)
+{
+	struct doms_port ports[MAX_PORTS];
+	char why[SHMRING_WHY_MAX] = "";
+	uint64_t t_poll = 0, t_stat, t_end, total = 0;
+	unsigned int i;
+	bool corrupt, busy;
 	int rc;
 
 	corrupt = getenv("XENSHM_XCHK_CORRUPT") != NULL &&
 		strcmp(getenv("XENSHM_XCHK_CORRUPT"), "1") == 0;
-	rc = shmring_doms_open(&ep, &cfg, NULL, why, sizeof(why));
-	if (rc != SHMRING_OK) {
-		printf("XCHK-VERDICT doms FAIL open: %s: %s\n",
-		       shmring_strerror(rc), why);
-		return 1;
+	memset(ports, 0, sizeof(ports));
+	for (i = 0; i < nports; i++) {
+		struct shmring_endpoint_cfg cfg = {
+			.transport = SHMRING_TRANSPORT_XEN,
+			.peer_domid = guests[i],
+			.devid = devid,
+		};
+		struct doms_port *pt = &ports[i];
+
+		pt->guest = guests[i];
+		pt->devid = devid;
+		if (nports == 1)
+			snprintf(pt->side, sizeof(pt->side), "doms");
+		else
+			snprintf(pt->side, sizeof(pt->side), "doms port=%u",
+				 guests[i]);
+		rc = shmring_doms_open(&pt->ep, &cfg, NULL, why, sizeof(why));
+		if (rc != SHMRING_OK) {
+			printf("XCHK-VERDICT doms FAIL open port %u: %s: %s\n",
+			       guests[i], shmring_strerror(rc), why);
+			return 1;
+		}
 	}
-	printf("XCHK doms pid=%d guest=%u devid=%u%s\n", (int)getpid(), guest,
-	       devid, corrupt ? " CORRUPTING every 100th echo" : "");
+	printf("XCHK doms pid=%d guest=%u devid=%u ports=%u%s\n",
+	       (int)getpid(), guests[0], devid, nports,
+	       corrupt ? " CORRUPTING every 100th echo" : "");
 	t_stat = now_ns() + 1000000000ull;
 	t_end = seconds ? now_ns() + seconds * 1000000000ull : UINT64_MAX;
 	while (!stop && now_ns() < t_end) {
 		uint64_t now = now_ns();
-		int err = SHMRING_OK;
-		uint32_t i, n, room;
 
 		if (now >= t_poll) {
 			t_poll = now + POLL_PERIOD_NS;
-			why[0] = '\0';
-			rc = shmring_doms_poll(ep, why, sizeof(why));
-			if (rc != SHMRING_EV_NONE)
-				print_event("doms", rc, why);
-			else
-				print_state("doms", why);
-			if (rc == SHMRING_EV_PEER_UP) {
-				const struct shmring_region_info *info =
-					shmring_doms_info(ep);
-				void *base = shmring_doms_base(ep);
-
-				if (shmring_cons_init(&rx, base, info,
-					shmring_ring_g2d(0)) != SHMRING_OK ||
-				    shmring_prod_init(&tx, base, info,
-					shmring_ring_d2g(0)) != SHMRING_OK) {
-					s.ring_err++;
-					shmring_doms_detach(ep);
-				} else {
-					up = true;
-					s.ups++;
-				}
-			} else if (rc == SHMRING_EV_PEER_DOWN) {
-				up = false;
-				s.downs++;
-				shmring_doms_detach(ep);
-			} else if (rc == SHMRING_EV_PEER_REJECTED) {
-				s.rejects++;
-			}
+			for (i = 0; i < nports; i++)
+				doms_port_poll(&ports[i]);
 		}
 		if (now >= t_stat) {
 			t_stat = now + 1000000000ull;
-			print_stats("doms", &s, up);
+			for (i = 0; i < nports; i++)
+				doms_port_stats(&ports[i], nports);
 		}
-		if (!up) {
+		busy = false;
+		for (i = 0; i < nports; i++)
+			busy |= doms_port_echo(&ports[i], corrupt);
+		if (!busy)
 			usleep(1000);
-			continue;
-		}
-		n = shmring_cons_avail(&rx, BURST, &err);
-		if (err == SHMRING_OK)
-			room = shmring_prod_free(&tx, n, &err);
-		else
-			room = 0;
-		if (err != SHMRING_OK) {
-			/* A broken peer: drop it, as a PMD disables a port. */
-			s.ring_err++;
-			up = false;
-			shmring_doms_detach(ep);
-			continue;
-		}
-		if (n > room)
-			n = room;
-		if (n > BURST)
-			n = BURST;
-		for (i = 0; i < n; i++) {
-			struct shmring_desc d, *o;
-			uint32_t off;
-			uint8_t *p;
-
-			shmring_desc_fetch(&rx.desc[(rx.cons + i) & rx.mask],
-					   &d);
-			if (shmring_desc_check(&rx, &d) != SHMRING_OK ||
-			    d.flags != 0) {
-				s.bad++;
-				d.len = 0;
-			}
-			o = shmring_prod_desc(&tx, i);
-			p = shmring_prod_slot(&tx, i, &off);
-			if (d.len > 0)
-				memcpy(p, shmring_cons_data(&rx, &d), d.len);
-			else
-				p[0] = 0, d.len = 1;	/* a visible reject */
-			if (corrupt && ++echoed % 100 == 0)
-				p[d.len - 1] ^= 0x5a;
-			o->offset = off;
-			o->len = d.len;
-			o->flags = 0;
-			o->rsvd = 0;
-			o->meta = 0;
-		}
-		if (n) {
-			/*
-			 * Release the guest's frames before publishing the
-			 * echoes: if we die in between, frames are lost,
-			 * never delivered twice.
-			 */
-			shmring_cons_release(&rx, n);
-			shmring_prod_commit(&tx, n);
-			s.rx += n;
-			s.tx += n;
-		} else {
-			usleep(1000);
-		}
 	}
-	print_stats("doms", &s, up);
-	shmring_doms_close(ep);
+	for (i = 0; i < nports; i++) {
+		doms_port_stats(&ports[i], nports);
+		total += ports[i].s.rx;
+		shmring_doms_close(ports[i].ep);
+	}
 	printf("XCHK-VERDICT doms %s echoed=%llu ups=%llu\n",
-	       s.rx ? "PASS" : "FAIL", (unsigned long long)s.rx,
-	       (unsigned long long)s.ups);
-	return s.rx ? 0 : 1;
+	       total ? "PASS" : "FAIL", (unsigned long long)total,
+	       (unsigned long long)ports[0].s.ups);
+	return total ? 0 : 1;
 }
 
 static uint32_t
@@ -481,12 +566,29 @@ main(int argc, char **argv)
 		return run_guest(arg_u32(argv[2], "devid"), be,
 				 argc >= 5 ? arg_u32(argv[4], "seconds") : 0);
 	}
-	if (argc >= 4 && strcmp(argv[1], "doms") == 0)
-		return run_doms(arg_u32(argv[2], "guest"),
-				arg_u32(argv[3], "devid"),
+	if (argc >= 4 && strcmp(argv[1], "doms") == 0) {
+		uint32_t guests[MAX_PORTS];
+		unsigned int n = 0;
+		char *list = argv[2], *tok, *save = NULL;
+
+		/* GUEST or GUEST,GUEST,...: one port each, one loop. */
+		for (tok = strtok_r(list, ",", &save); tok != NULL;
+		     tok = strtok_r(NULL, ",", &save)) {
+			if (n == MAX_PORTS) {
+				fprintf(stderr, "at most %u guests\n",
+					MAX_PORTS);
+				return 2;
+			}
+			guests[n++] = arg_u32(tok, "guest");
+		}
+		if (n == 0)
+			return 2;
+		return run_doms(guests, n, arg_u32(argv[3], "devid"),
 				argc >= 5 ? arg_u32(argv[4], "seconds") : 0);
+	}
 	fprintf(stderr,
 		"usage: %s guest DEVID [BACKEND|any] [SECONDS]\n"
-		"       %s doms GUEST DEVID [SECONDS]\n", argv[0], argv[0]);
+		"       %s doms GUEST[,GUEST...] DEVID [SECONDS]\n", argv[0],
+		argv[0]);
 	return 2;
 }

@@ -4,7 +4,8 @@
 #
 # PID 1 of every test domU (DomS and guests share one initramfs).  The
 # kernel command line picks the role:
-#   xsrole=<role> [xsguest=<domid>] [xsg1=<domid> xsg2=<domid>] [xsopt=...]
+#   xsrole=<role> [xsguest=<domid>] [xsguest2=<domid>]
+#   [xsg1=<domid> xsg2=<domid>] [xsopt=...]
 # The role's program runs in the background until Dom0 writes
 # data/xenshm-stop in this domain's xenstore directory (or the program
 # ends); then it gets SIGINT, and its exit code and last lines are
@@ -22,11 +23,12 @@ mount -t tmpfs tmpfs /run
 ut() { cut -d' ' -f1 /proc/uptime; }
 say() { echo "XS-DOMU t=$(ut) $*"; }
 
-role=none; guest=; g1=; g2=; opt=
+role=none; guest=; guest2=; g1=; g2=; opt=
 for a in $(cat /proc/cmdline); do
 	case $a in
 	xsrole=*) role=${a#xsrole=} ;;
 	xsguest=*) guest=${a#xsguest=} ;;
+	xsguest2=*) guest2=${a#xsguest2=} ;;
 	xsg1=*) g1=${a#xsg1=} ;;
 	xsg2=*) g2=${a#xsg2=} ;;
 	xsopt=*) opt=${a#xsopt=} ;;
@@ -63,11 +65,12 @@ GUEST_VDEV="net_xenshm_guest0,transport=xen,backend=any,devid=0"
 PKC_SIZES="--sizes 60,256,1024,1514"
 
 case $role in
-xchk-guest)
+xchk-guest|xchk-hostile)
 	set -- /usr/local/bin/xenshm-xen-check guest 0 any ;;
 xchk-doms)
+	# One process, one loop, one port per guest (as a PMD's alarm).
 	case ,$opt, in *,corrupt,*) export XENSHM_XCHK_CORRUPT=1 ;; esac
-	set -- /usr/local/bin/xenshm-xen-check doms "$guest" 0 ;;
+	set -- /usr/local/bin/xenshm-xen-check doms "$guest${guest2:+,$guest2}" 0 ;;
 idle)
 	set -- /bin/sleep 100000 ;;
 pkc-tx)
@@ -103,6 +106,74 @@ switch-doms)
 	say "unknown role '$role'"
 	set -- /bin/true ;;
 esac
+
+# ---- the hostile guest: attacks on its own frontend keys --------------
+# Dom0 writes data/xenshm-attack = "<seq> <name>"; the guest runs that
+# attack with xenstore-write/-chmod on its frontend directory (everything
+# in it is the guest's to write), then answers data/xenshm-attack-done.
+# Its xenshm-xen-check keeps running beside it as a real endpoint.
+now_s() { date +%s; }
+attack_junk() { # junk, oversized and rapidly rewritten values, ~6 s
+	local fe=$1 i=0 big end
+	big=$(head -c 3000 /dev/zero | tr '\0' 9)
+	end=$(( $(now_s) + 6 ))
+	while [ "$(now_s)" -lt $end ]; do
+		xenstore-write $fe/queues 1x $fe/ring-size -1 \
+			$fe/region-size "$big" $fe/ref-dir "$big" \
+			$fe/epoch "" $fe/state 3
+		xenstore-write $fe/ref-dir "1 2 3 junk" $fe/region-size 4096 \
+			$fe/mtu 99999999999 $fe/granted-to 99999 \
+			$fe/epoch 4294967296 $fe/state 4
+		i=$((i + 1))
+	done
+	say "junk: $i rounds"
+}
+attack_flip() { # the offer's epoch flips every ~50 ms for 20 s
+	local fe=$1 i=0 e end
+	end=$(( $(now_s) + 20 ))
+	while [ "$(now_s)" -lt $end ]; do
+		e=$(xenstore-read $fe/epoch 2>/dev/null)
+		case $e in ''|*[!0-9]*) e=1 ;; esac
+		xenstore-write $fe/epoch $(( (e + 7) % 1000000 ))
+		i=$((i + 1))
+		usleep 50000
+	done
+	say "flip: $i epochs written"
+}
+attack_perms() { # DomS loses read access, then everyone may write
+	local fe=$1 doms
+	doms=$(xenstore-read $fe/backend-id)
+	xenstore-chmod -r $fe n$domid || say "chmod failed"
+	sleep 5
+	xenstore-chmod -r $fe b$domid || say "chmod failed"
+	sleep 3
+	xenstore-chmod -r $fe n$domid r$doms || say "chmod failed"
+}
+attack_forge() { # Dom0's pointer to the backend, rewritten
+	local fe=$1
+	xenstore-write $fe/backend-id 0 \
+		$fe/backend /local/domain/0/backend/xenshm/$domid/0
+}
+attack_agent() {
+	local fe=/local/domain/$domid/device/xenshm/0 last=0 cmd seq name
+	while :; do
+		cmd=$(xenstore-read data/xenshm-attack 2>/dev/null)
+		seq=${cmd%% *}
+		name=${cmd#* }
+		if [ -n "$cmd" ] && [ "$seq" != "$last" ]; then
+			last=$seq
+			say "ATTACK $seq $name start"
+			case $name in
+			junk|flip|perms|forge) attack_$name $fe ;;
+			*) say "unknown attack $name" ;;
+			esac
+			say "ATTACK $seq $name done"
+			xenstore-write data/xenshm-attack-done "$seq"
+		fi
+		sleep 1
+	done
+}
+[ "$role" = xchk-hostile ] && attack_agent &
 
 say "exec: $*"
 "$@" > /tmp/role.log 2>&1 &

@@ -8,7 +8,11 @@
 #
 # Phases (XS_PHASES, default "xchk switch"):
 #   xchk    the transport alone: xguest runs xenshm-xen-check guest, xdoms
-#           echoes; xdoms is destroyed and created again while xguest runs.
+#           echoes, for it and for hguest, in one loop; hguest then attacks
+#           its own xenstore keys (junk, epoch flips, permissions, a forged
+#           backend-id) while xguest must keep its echoes; then the DomS
+#           process is killed, and xdoms is destroyed and created again
+#           while xguest runs.
 #   switch  DPDK: sdoms runs doms-switch, which finds the guests Dom0
 #           assigned to it in xenstore; sguest1 sends with pktcheck over
 #           net_xenshm_guest, sguest2 receives and checks; sdoms is
@@ -66,7 +70,7 @@ dump() {
 fail() {
 	say "FAIL in stage $STAGE: $*"
 	echo "stage $STAGE: $*" >> $VERDICT
-	dump xguest xdoms guest1 guest2 doms sguest1 sguest2 sdoms
+	dump xguest xdoms hguest guest1 guest2 doms sguest1 sguest2 sdoms
 	xl list
 	exit 1
 }
@@ -129,7 +133,7 @@ wait_gone() { # NAME SECONDS
 }
 destroy_all() {
 	local n
-	for n in doms guest1 guest2 xdoms xguest sdoms sguest1 sguest2; do
+	for n in doms guest1 guest2 xdoms xguest hguest sdoms sguest1 sguest2; do
 		gone $n || xl destroy $n
 	done
 }
@@ -146,33 +150,150 @@ wait_val_above() { # NAME REGEX KEY MIN SECONDS
 	done
 }
 
+# -------------------------------------------------------------- hostile
+# hguest runs a real endpoint and, on request, attacks its own frontend
+# keys (domu-init.sh attack_*).  DomS serves it and xguest from one loop.
+ATTACK_SEQ=0
+attack() { # NAME SECONDS: have hguest run an attack, wait until it is done
+	local h=${DOMID[hguest]} t0 d
+	ATTACK_SEQ=$((ATTACK_SEQ + 1))
+	xenstore-write /local/domain/$h/data/xenshm-attack "$ATTACK_SEQ $1"
+	t0=$(now)
+	while :; do
+		d=$(xenstore-read /local/domain/$h/data/xenshm-attack-done 2>/dev/null)
+		[ "$d" = "$ATTACK_SEQ" ] && return 0
+		gt "$(since "$t0")" "$2" && return 1
+		sleep 1
+	done
+}
+# A DomS port's counter: port_val GUEST KEY
+port_val() { last_val xdoms "^XCHK doms t=.* port=$1 " "$2"; }
+# Snapshot before an attack: the good port, the hostile port, DomS.
+snap() {
+	S_RX=$(last_val xguest '^XCHK guest ' rx)
+	S_GDOWN=$(count_log xguest 'XCHK-EVENT guest .*PEER_DOWN')
+	S_PDOWN=$(port_val "$G1" downs)
+	S_HUP=$(port_val "$HG" ups)
+	S_HDOWN=$(port_val "$HG" downs)
+	S_HREJ=$(port_val "$HG" rejects)
+	S_DSTAT=$(count_log xdoms "^XCHK doms t=.* port=$G1 ")
+	S_T=$(now)
+}
+# After an attack: DomS lives (same process, still reporting), only the
+# hostile port was hurt (and it was counted), xguest kept its echoes.
+hostile_check() { # ATTACK MAX_MAPS
+	local rx hup hdown hrej pdown maps t
+	sleep 2	# one more status line from everybody
+	[ "$(count_log xdoms 'role restarted|role exit')" = 0 ] &&
+		[ "$(count_log xdoms 'XCHK doms pid=')" = 1 ] ||
+		fail "$1: the DomS process died or was restarted"
+	t=$(count_log xdoms "^XCHK doms t=.* port=$G1 ")
+	[ "$t" -ge $((S_DSTAT + 3)) ] ||
+		fail "$1: DomS stopped reporting ($S_DSTAT -> $t status lines)"
+	pdown=$(port_val "$G1" downs)
+	[ "$pdown" = "$S_PDOWN" ] ||
+		fail "$1: the good guest's port went down on DomS ($S_PDOWN -> $pdown)"
+	[ "$(count_log xguest 'XCHK-EVENT guest .*PEER_DOWN')" = "$S_GDOWN" ] ||
+		fail "$1: xguest saw DomS go away"
+	rx=$(last_val xguest '^XCHK guest ' rx)
+	[ -n "$rx" ] && [ "$rx" -gt $((S_RX + 100)) ] ||
+		fail "$1: xguest's echoes stalled (rx $S_RX -> $rx)"
+	hup=$(port_val "$HG" ups)
+	hdown=$(port_val "$HG" downs)
+	hrej=$(port_val "$HG" rejects)
+	[ $((hdown + hrej)) -gt $((S_HDOWN + S_HREJ)) ] ||
+		fail "$1: the hostile port was not counted (downs $S_HDOWN -> $hdown, rejects $S_HREJ -> $hrej)"
+	maps=$(( (hup - S_HUP) + (hrej - S_HREJ) ))
+	[ -z "${2:-}" ] || [ "$maps" -le "$2" ] ||
+		fail "$1: DomS attached or refused the hostile guest $maps times in $(since "$S_T") s (at most $2 allowed)"
+	echo "XS-HOSTILE $1: $(since "$S_T") s; hostile port ups +$((hup - S_HUP)) downs +$((hdown - S_HDOWN)) rejects +$((hrej - S_HREJ)); good port downs +0, xguest rx +$((rx - S_RX)); DomS poll_max_us good/hostile $(port_val "$G1" poll_max_us)/$(port_val "$HG" poll_max_us)" |
+		tee -a $R/stage-times.txt
+}
+# Wait until DomS has the hostile guest attached again (it re-offers).
+hostile_up() { # SECONDS
+	local t0
+	t0=$(now)
+	while ! tail -n 30 "$CON/guest-xdoms.log" | tr -d '\r' |
+		grep -aq "^XCHK doms t=.* port=$HG UP "; do
+		gt "$(since "$t0")" "$1" && return 1
+		sleep 1
+	done
+}
+
 # ------------------------------------------------------------------ xchk
 phase_xchk() {
 	local devid=0 opt="" g1 pid1 pid2 down0 up0 rx0 t_destroy t_down
-	local t_create t_up rx1 refs0 refs1
+	local t_create t_up rx1 refs0 refs1 ds out
 
 	[ "$BREAK" = devid ] && devid=1
 	[ "$BREAK" = corrupt ] && opt="xsopt=corrupt"
 
-	stage xchk-boot "xguest (transport checker) and xdoms (DomS, echo)"
+	stage xchk-boot "xguest (checker), hguest (hostile), xdoms (DomS, echo)"
 	mkcfg guest xguest xchk-guest ""
 	create xguest
 	g1=${DOMID[xguest]}
-	mkcfg doms xdoms xchk-doms "xsguest=$g1 $opt"
+	G1=$g1
+	mkcfg guest hguest xchk-hostile ""
+	create hguest
+	HG=${DOMID[hguest]}
+	mkcfg doms xdoms xchk-doms "xsguest=$g1 xsguest2=$HG $opt"
 	create xdoms
+	ds=${DOMID[xdoms]}
 	xenshm-ctl connect xguest $devid xdoms || fail "xenshm-ctl connect"
+	xenshm-ctl connect hguest 0 xdoms || fail "xenshm-ctl connect hguest"
 	xenshm-ctl daemon > $R/ctl-daemon.log 2>&1 &
 	CTL_PID=$!
 	wait_log xguest 'XCHK guest pid=' 60 || fail "xguest checker did not start"
+	wait_log hguest 'XCHK guest pid=' 60 || fail "hguest did not start"
 	wait_log xdoms 'XCHK doms pid=' 60 || fail "DomS echo did not start"
 	stage_done
 
-	stage xchk-connect "DomS maps xguest's region"
+	stage xchk-connect "DomS maps xguest's and hguest's regions"
 	wait_log xguest 'XCHK-EVENT guest .*PEER_UP' 60 ||
 		fail "xguest never saw DomS attach"
 	wait_val_above xguest '^XCHK guest ' rx 300 60 ||
 		fail "no echo traffic xguest <-> DomS"
+	hostile_up 60 || fail "DomS never attached hguest"
 	say "traffic: $(con xguest | grep '^XCHK guest ' | tail -n1)"
+	stage_done
+
+	# A hostile guest in its own domain writes what it likes into its
+	# frontend directory.  DomS must live, lose (and count) that port
+	# only, and keep echoing for xguest from the same loop.
+	stage xchk-hostile-junk "hguest writes junk, oversized and rapidly rewritten keys"
+	snap
+	attack junk 90 || fail "hguest's junk attack did not finish"
+	hostile_check junk
+	stage_done
+
+	stage xchk-hostile-flip "hguest flips its offer's epoch every 50 ms for 20 s"
+	hostile_up 60 || fail "hguest did not come back after the junk"
+	snap
+	attack flip 90 || fail "hguest's epoch flipping did not finish"
+	# Unbounded, DomS would map it about every 50 ms (hundreds of
+	# times); the hold-off (100 ms doubling to 10 s) allows about 10.
+	hostile_check flip 30
+	stage_done
+
+	stage xchk-hostile-perms "hguest takes DomS's read access away, then lets everybody write"
+	hostile_up 60 || fail "hguest did not come back after the epoch flips"
+	snap
+	attack perms 60 || fail "hguest's permission attack did not finish"
+	hostile_check perms
+	stage_done
+
+	stage xchk-hostile-forge "hguest forges backend-id; Dom0 disconnects it"
+	hostile_up 60 || fail "hguest did not come back after the permissions"
+	snap
+	attack forge 30 || fail "hguest's forgery did not finish"
+	# Dom0 must take xdoms's backend offline, whatever the guest says.
+	out=$(xenshm-ctl disconnect hguest 0 2>&1)
+	say "disconnect: $out"
+	echo "$out" | grep -q "backend in domain $ds offline" ||
+		fail "xenshm-ctl did not take DomS $ds's backend offline: $out"
+	xenstore-exists /local/domain/$ds/backend/xenshm/$HG/0 2>/dev/null &&
+		fail "hguest's backend directory in DomS survived the disconnect"
+	hostile_check forge
 	stage_done
 
 	stage xchk-doms-kill "SIGKILL the DomS process, start it again in the same domain"
