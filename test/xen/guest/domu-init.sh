@@ -140,14 +140,22 @@ attack_flip() { # the offer's epoch flips every ~50 ms for 20 s
 	done
 	say "flip: $i epochs written"
 }
+chmod_fe() { # FE MODE...: the directory and each node in it
+	local fe=$1 k
+	shift
+	xenstore-chmod $fe "$@" || say "chmod $fe failed"
+	for k in $(xenstore-list $fe); do
+		xenstore-chmod $fe/$k "$@" || say "chmod $fe/$k failed"
+	done
+}
 attack_perms() { # DomS loses read access, then everyone may write
 	local fe=$1 doms
 	doms=$(xenstore-read $fe/backend-id)
-	xenstore-chmod -r $fe n$domid || say "chmod failed"
+	chmod_fe $fe n$domid
 	sleep 5
-	xenstore-chmod -r $fe b$domid || say "chmod failed"
+	chmod_fe $fe b$domid
 	sleep 3
-	xenstore-chmod -r $fe n$domid r$doms || say "chmod failed"
+	chmod_fe $fe n$domid r$doms
 }
 attack_forge() { # Dom0's pointer to the backend, rewritten
 	local fe=$1
