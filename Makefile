@@ -5,10 +5,12 @@
 
 BUILD      ?= build
 BUILD_SAN  ?= build-san
+BUILD_FUZZ ?= build-fuzz
 PREFIX     ?= /usr/local
 MESON_OPTS ?=
 
-.PHONY: all deps build build-san test test-xen demo bench install clean
+.PHONY: all deps build build-san build-fuzz fuzz test test-xen demo bench \
+	install clean
 
 all: build
 
@@ -29,10 +31,23 @@ $(BUILD_SAN)/build.ninja:
 build-san: deps $(BUILD_SAN)/build.ninja
 	ninja -C $(BUILD_SAN)
 
+# libFuzzer targets (test/fuzz), clang only; make test runs suite 'fuzz'.
+$(BUILD_FUZZ)/build.ninja:
+	CC=clang meson setup $(BUILD_FUZZ) -Dbuildtype=debugoptimized \
+		-Dfuzz=enabled -Ddpdk=disabled -Dxen=disabled -Db_lundef=false \
+		$(MESON_OPTS)
+
+build-fuzz: deps $(BUILD_FUZZ)/build.ninja
+	ninja -C $(BUILD_FUZZ)
+
+# The long run: 10^7 executions per target, one after the other.
+fuzz: build-fuzz
+	test/fuzz/run-fuzz.sh --long $(BUILD_FUZZ) $${FUZZ_RUNS:-10000000}
+
 # The real-Xen test (suite 'xen') needs QEMU and debootstrap as well.
-test: build build-san
+test: build build-san build-fuzz
 	XENSHM_DEPS_XEN=1 scripts/deps.sh
-	scripts/run-tests.sh $(BUILD) $(BUILD_SAN)
+	scripts/run-tests.sh $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ):fuzz
 
 test-xen: build
 	XENSHM_DEPS_XEN=1 scripts/deps.sh
@@ -49,4 +64,4 @@ install: build
 	meson install -C $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN)
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ)

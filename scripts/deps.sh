@@ -10,7 +10,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 pkgs=(build-essential meson ninja-build pkg-config python3 python3-pyelftools
       dpdk dpdk-dev libdpdk-dev libxen-dev openvswitch-switch-dpdk
-      iproute2 procps psmisc util-linux)
+      iproute2 procps psmisc util-linux
+      clang clang-14 libclang-rt-14-dev)	# libFuzzer: make build-fuzz
 if [ "${XENSHM_DEPS_XEN:-0}" = 1 ]; then
 	pkgs+=(qemu-system-x86 qemu-utils debootstrap busybox-static cpio
 	       e2fsprogs kmod bc)

@@ -2,11 +2,15 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Run meson's test suites of the given build directories and print one
 # line "N passed, N failed" over all of them.  Exit 0 only if none failed.
+# An argument DIR:SUITE runs only that suite of DIR.
 set -uo pipefail
 pass=0 fail=0
-for b in "$@"; do
-	echo "=== meson test -C $b"
-	meson test -C "$b" --print-errorlogs --num-processes 1 \
+for arg in "$@"; do
+	# DIR, or DIR:SUITE for one suite only (build-fuzz:fuzz)
+	b=${arg%%:*} suite=()
+	[ "$b" != "$arg" ] && suite=(--suite "${arg#*:}")
+	echo "=== meson test -C $b ${suite[*]}"
+	meson test -C "$b" "${suite[@]}" --print-errorlogs --num-processes 1 \
 		${XENSHM_TEST_ARGS:-}
 	log="$b/meson-logs/testlog.json"
 	[ -f "$log" ] || { fail=$((fail + 1)); continue; }
