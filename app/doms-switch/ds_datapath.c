@@ -322,7 +322,7 @@ police_guest(struct ds_port *in, struct ds_rxq_state *rq, bool limited,
 		 * Only the control thread pins a MAC, after checking that
 		 * nobody else has it; until then every frame is a claim,
 		 * judged against the FDB and the owned keys in
-		 * process_burst().
+		 * process_burst() (claim_propose()).
 		 */
 		lm = atomic_load_explicit(&in->locked_mac,
 					  memory_order_relaxed);
@@ -332,22 +332,7 @@ police_guest(struct ds_port *in, struct ds_rxq_state *rq, bool limited,
 			*use = SRC_PINNED;
 			break;
 		}
-		/* one claim at a time: the first source MAC, as ever */
-		lm = atomic_load_explicit(&in->claiming_mac,
-					  memory_order_relaxed);
-		if (lm == 0) {
-			uint64_t want = DS_MAC_LOCKED | src;
-
-			/* relaxed: the value itself is all that is shared */
-			if (atomic_compare_exchange_strong_explicit(
-					&in->claiming_mac, &lm, want,
-					memory_order_relaxed,
-					memory_order_relaxed))
-				lm = want;
-		}
-		if ((lm & ~DS_MAC_LOCKED) != src)
-			return DS_DROP_SPOOFED;
-		*use = SRC_CLAIM;
+		*use = SRC_CLAIM;	/* judged after the FDB lookup */
 		break;
 	case DS_SPOOF_OFF:
 		break;
@@ -387,15 +372,25 @@ src_taken(struct ds_switch *sw, const struct ds_table *t,
 	return ds_keys_has(t->owned, t->n_owned, key);
 }
 
-/* A claim of a MAC that is someone else's: the guest may try another. */
-static inline void
-claim_abandon(struct ds_port *in, uint64_t key)
+/*
+ * A learn-first guest that is not pinned yet proposes a free source MAC;
+ * one claim at a time, the first such MAC wins (from any of the port's
+ * queues) until the control thread grants it or, rarely, refuses it.
+ */
+static inline bool
+claim_propose(struct ds_port *in, uint64_t key)
 {
 	uint64_t want = DS_MAC_LOCKED | DS_FDB_KEY_MAC(key);
+	uint64_t cur = atomic_load_explicit(&in->claiming_mac,
+					    memory_order_relaxed);
 
-	atomic_compare_exchange_strong_explicit(&in->claiming_mac, &want, 0,
-						memory_order_relaxed,
-						memory_order_relaxed);
+	/* relaxed: the value itself is all that is shared */
+	if (cur == 0 &&
+	    atomic_compare_exchange_strong_explicit(&in->claiming_mac, &cur,
+						    want, memory_order_relaxed,
+						    memory_order_relaxed))
+		return true;
+	return cur == want;
 }
 
 static void
@@ -480,9 +475,8 @@ process_burst(struct ds_switch *sw, struct ds_worker *w,
 
 		/* learning: ask the control thread, never write here */
 		if (use[i] != SRC_PINNED && guest &&
-		    src_taken(sw, t, in, use[i], ksrc[i], pos_src[i])) {
-			if (use[i] == SRC_CLAIM)
-				claim_abandon(in, ksrc[i]);
+		    (src_taken(sw, t, in, use[i], ksrc[i], pos_src[i]) ||
+		     (use[i] == SRC_CLAIM && !claim_propose(in, ksrc[i])))) {
 			drop(w, in->slot, DS_DROP_SPOOFED, ok[i]);
 			continue;
 		}

@@ -122,8 +122,8 @@ struct ds_port {
 	_Atomic uint64_t locked_mac;
 	/* learn-first, not pinned yet: the MAC whose claim is in flight,
 	 * DS_MAC_LOCKED | mac48, set by compare-and-swap from any of the
-	 * port's queues (the first source wins, as before a pin), cleared
-	 * when the claim is refused; 0: none */
+	 * port's queues (the first free source MAC wins), cleared by the
+	 * control thread if it refuses the claim; 0: none */
 	_Atomic uint64_t claiming_mac;
 	uint8_t carries[DS_MAX_TENANTS / 8];	/* uplink: tenant bitmap */
 	uint16_t nb_rxq;
