@@ -79,6 +79,12 @@
  * costs DomS one map per XEN_HOLD_MAX_MS at most, instead of one per
  * XEN_MIN_CHECK_MS, and a legitimate restart waits XEN_HOLD_MIN_MS.
  */
+/*
+ * DomS reads a guest's keys in a transaction, which fails (EAGAIN) when
+ * the guest wrote meanwhile: a guest writing in a loop would make every
+ * attempt fail.  This many, then the guest's offer counts as refused.
+ */
+#define XEN_DOMS_TX_TRIES	4
 #define XEN_HOLD_MIN_MS		100u
 #define XEN_HOLD_MAX_MS		10000u
 #define XEN_STABLE_MS		10000u
@@ -794,7 +800,14 @@ doms_attach(struct shmring_doms_ep *ep, char *why, size_t why_len)
 	memset(&v, 0, sizeof(v));
 	v.max_region = doms_max_region(ep);
 	v.fe = d->fe;
-	if (xst_transaction(d->xs, doms_read_offer_tx, &v) != 0) {
+	if (xst_transaction_n(d->xs, doms_read_offer_tx, &v,
+			      XEN_DOMS_TX_TRIES) != 0) {
+		if (errno == EAGAIN) {
+			WHY("guest %u rewrites %s faster than it can be read",
+			    guest, d->fe);
+			return doms_reject(ep, SHMRING_E_MSG_BAD, why,
+					   why_len);
+		}
 		WHY("cannot read %s: %s", d->fe, strerror(errno));
 		ep->last_err = SHMRING_E_SYSTEM;
 		return SHMRING_EV_NONE;
@@ -921,9 +934,15 @@ doms_check_up(struct shmring_doms_ep *ep, char *why, size_t why_len)
 	uint32_t g = ep->cfg.peer_domid;
 	struct up_view v = { .d = d };
 
-	/* One snapshot of both directories, like the offer. */
-	if (xst_transaction(d->xs, doms_check_tx, &v) != 0)
-		return SHMRING_EV_NONE;	/* xenstore busy: next time */
+	/*
+	 * One snapshot of both directories, like the offer.  A guest that
+	 * keeps it from being taken costs XEN_DOMS_TX_TRIES attempts per
+	 * check, a check per XEN_MIN_CHECK_MS at most; it stays attached
+	 * until the snapshot shows it left.
+	 */
+	if (xst_transaction_n(d->xs, doms_check_tx, &v,
+			      XEN_DOMS_TX_TRIES) != 0)
+		return SHMRING_EV_NONE;
 	if (v.online != 1) {
 		WHY("guest %u device %u disconnected by Dom0", g,
 		    ep->cfg.devid);
@@ -969,9 +988,8 @@ xen_doms_poll(struct shmring_doms_ep *ep, char *why, size_t why_len)
 	if (d->state == XD_IDLE && now < d->hold_until_ns) {
 		/* Cheap: no xenstore, no grant table until it ends. */
 		WHY("guest %u left or was refused %u times in a row: not "
-		    "mapping its region for %llu ms more", ep->cfg.peer_domid,
-		    d->flaps,
-		    (unsigned long long)((d->hold_until_ns - now) / MS));
+		    "mapping its region before a %u ms hold-off ends",
+		    ep->cfg.peer_domid, d->flaps, d->hold_ms);
 		ep->last_err = SHMRING_E_NO_PEER;
 		d->dirty = true;	/* look right after it */
 		return SHMRING_EV_NONE;

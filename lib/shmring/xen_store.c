@@ -264,10 +264,19 @@ xst_transaction(struct xs_handle *xs,
 		int (*fn)(struct xs_handle *xs, xs_transaction_t t, void *arg),
 		void *arg)
 {
+	return xst_transaction_n(xs, fn, arg, XST_TX_RETRIES);
+}
+
+int
+xst_transaction_n(struct xs_handle *xs,
+		  int (*fn)(struct xs_handle *xs, xs_transaction_t t,
+			    void *arg),
+		  void *arg, unsigned int tries)
+{
 	unsigned int i;
 	int rc;
 
-	for (i = 0; i < XST_TX_RETRIES; i++) {
+	for (i = 0; i < tries; i++) {
 		xs_transaction_t t = xs_transaction_start(xs);
 
 		if (t == XBT_NULL)

@@ -80,6 +80,12 @@ int xst_transaction(struct xs_handle *xs,
 		    int (*fn)(struct xs_handle *xs, xs_transaction_t t,
 			      void *arg),
 		    void *arg);
+/* The same with at most 'tries' attempts (a peer writing in a loop makes
+ * every read transaction of its keys fail with EAGAIN). */
+int xst_transaction_n(struct xs_handle *xs,
+		      int (*fn)(struct xs_handle *xs, xs_transaction_t t,
+				void *arg),
+		      void *arg, unsigned int tries);
 
 /*
  * Set the permissions of 'path' and of every node below it (at most
