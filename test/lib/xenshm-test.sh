@@ -24,6 +24,9 @@
 #   xt_kill9 ID / xt_quit ID  end one process (SIGKILL / quit command)
 #   xt_fail MSG               print MSG and the logs' tails, exit 1
 #   xt_check COND_TEXT A OP B numeric assertion with a readable message
+#   xt_proc_usage PID         echo "FDS RSS_KB" of a live process (empty if gone)
+#   xt_proc_start PID         echo its start time (ticks since boot): with the
+#                             PID, identifies one process across a long run
 #
 # Every process started here is recorded by PID and killed by PID on exit;
 # nothing is ever killed by name.  Each testpmd has its own --file-prefix.
@@ -288,4 +291,23 @@ xt_check_clean() {
 			;;
 		esac
 	done
+}
+
+# Open fds and resident memory of one process: "FDS RSS_KB", nothing if
+# the process is gone.  For leak checks over long runs (test/soak).
+xt_proc_usage() {
+	local pid=$1 fds rss
+	fds=$(ls /proc/"$pid"/fd 2>/dev/null | wc -l)
+	rss=$(awk '/^VmRSS:/ { print $2 }' /proc/"$pid"/status 2>/dev/null)
+	[ -n "$rss" ] && echo "$fds $rss"
+}
+
+# Start time of a process in clock ticks since boot (field 22 of
+# /proc/PID/stat, after the parenthesised command name).
+xt_proc_start() {
+	local stat
+	stat=$(cat /proc/"$1"/stat 2>/dev/null) || return 1
+	stat=${stat##*) }
+	set -- $stat
+	echo "${20}"
 }
