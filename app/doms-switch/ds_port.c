@@ -391,7 +391,8 @@ log_placement(const struct ds_port *p, const struct ds_switch *sw)
 /*
  * A learn-first guest that had pinned its MAC before a restart gets it
  * back before its first frame is polled: the port is published already
- * pinned, so an earlier frame of another guest cannot claim it.
+ * pinned (other guests were kept off the MAC since the start by the
+ * table's owned keys).
  */
 static void
 restore_pin(struct ds_switch *sw, struct ds_port *p)
@@ -405,13 +406,23 @@ restore_pin(struct ds_switch *sw, struct ds_port *p)
 	if (pin->tenant != p->tenant) {
 		/* validated at load; a dynamic guest may have moved */
 		ds_pins_del(&sw->pins, i);
+		ds_pins_changed(sw);
 		return;
 	}
 	atomic_store_explicit(&p->locked_mac, DS_MAC_LOCKED | pin->mac48,
 			      memory_order_relaxed);
-	if (pin->waiting)
-		sw->own.restored++;
-	pin->waiting = false;
+}
+
+/* The port of a restored pin is attached: the pin no longer expires. */
+static void
+pin_attached(struct ds_switch *sw, const struct ds_port *p)
+{
+	int i = ds_pins_by_guest(&sw->pins, p->name);
+
+	if (i < 0 || !sw->pins.pin[i].waiting)
+		return;
+	sw->pins.pin[i].waiting = false;
+	sw->own.restored++;
 }
 
 /*
@@ -470,8 +481,6 @@ ds_port_attach_guest(struct ds_switch *sw, const struct ds_guest_cfg *g,
 			   ((uint64_t)g->mac[3] << 16) |
 			   ((uint64_t)g->mac[4] << 8) | g->mac[5];
 
-	restore_pin(sw, p);
-
 	rc = port_probe(sw, p, devargs, true, why, sizeof(why));
 	if (rc == 0)
 		rc = port_setup(sw, p, g->port.queues, why, sizeof(why));
@@ -479,6 +488,7 @@ ds_port_attach_guest(struct ds_switch *sw, const struct ds_guest_cfg *g,
 		rc = place_queues(sw, p, &g->port, why, sizeof(why));
 	if (rc == 0) {
 		init_rate(sw, p, g->rate_burst_ms);
+		restore_pin(sw, p);
 		rc = port_publish(sw, p);
 		if (rc != 0)
 			snprintf(why, sizeof(why), "out of memory");
@@ -493,6 +503,7 @@ ds_port_attach_guest(struct ds_switch *sw, const struct ds_guest_cfg *g,
 	if (p->spoof == DS_SPOOF_STRICT)
 		ds_fdb_learn(&sw->fdb, DS_FDB_KEY(p->tenant, p->mac48), p->ref,
 			     true, UINT32_MAX, UINT32_MAX, rte_rdtsc());
+	pin_attached(sw, p);
 	lm = atomic_load_explicit(&p->locked_mac, memory_order_relaxed);
 	if (p->spoof == DS_SPOOF_LEARN_FIRST && lm != 0)
 		ds_fdb_learn(&sw->fdb, DS_FDB_KEY(p->tenant,
