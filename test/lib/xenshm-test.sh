@@ -24,7 +24,8 @@
 #   xt_kill9 ID / xt_quit ID  end one process (SIGKILL / quit command)
 #   xt_fail MSG               print MSG and the logs' tails, exit 1
 #   xt_check COND_TEXT A OP B numeric assertion with a readable message
-#   xt_proc_usage PID         echo "FDS RSS_KB" of a live process (empty if gone)
+#   xt_proc_usage PID         echo "FDS RSS_KB ANON_KB" of a live process
+#                             (VmRSS, RssAnon; nothing if it is gone)
 #   xt_proc_start PID         echo its start time (ticks since boot): with the
 #                             PID, identifies one process across a long run
 #
@@ -293,12 +294,15 @@ xt_check_clean() {
 	done
 }
 
-# Open fds and resident memory of one process: "FDS RSS_KB", nothing if
-# the process is gone.  For leak checks over long runs (test/soak).
+# Open fds and resident memory of one process: "FDS RSS_KB ANON_KB"
+# (VmRSS; RssAnon, which leaves out shared memory such as DPDK's --no-huge
+# memfd and mapped guest regions), nothing if the process is gone.  For
+# leak checks over long runs (test/soak).
 xt_proc_usage() {
 	local pid=$1 fds rss
 	fds=$(ls /proc/"$pid"/fd 2>/dev/null | wc -l)
-	rss=$(awk '/^VmRSS:/ { print $2 }' /proc/"$pid"/status 2>/dev/null)
+	rss=$(awk '/^VmRSS:/ { r = $2 } /^RssAnon:/ { a = $2 }
+		END { if (r != "") print r, a }' /proc/"$pid"/status 2>/dev/null)
 	[ -n "$rss" ] && echo "$fds $rss"
 }
 
