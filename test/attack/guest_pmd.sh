@@ -72,6 +72,17 @@ xt_xstats G 0
 soft_check "port 0 counted the refusals (peer_rejects)" \
 	$((XS[peer_rejects] - rej0)) -ge $((${#HS[@]} - 3))
 soft_check "port 0 never disabled" "${XS[port_disabled]}" -eq 0
+rs=0
+for k in "${!XS[@]}"; do [[ $k == reject_* ]] && rs=$((rs + XS[$k])); done
+soft_check "port 0 counted them by kind (sum of reject_* = peer_rejects)" \
+	"$rs" -eq "${XS[peer_rejects]}"
+while read -r code n; do
+	k=reject_$(echo "$code" | tr 'A-Z' 'a-z')
+	soft_check "port 0: $k" "${XS[$k]:-0}" -ge "$n"
+done < <(sed -n 's/^RESULT .* got REJECT \([A-Z_]*\) .*/\1/p' "$XT_DIR/hs.log" |
+	sort | uniq -c | awk '{ print $2, $1 }')
+soft_check "port 0: reject_timeout (hello-silent, accept-silent)" \
+	"${XS[reject_timeout]:-0}" -ge 2
 xt_check_clean G 1
 soft_check "port 1 kept forwarding" "$(good_rx)" -gt "$g0"
 

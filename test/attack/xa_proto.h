@@ -124,7 +124,7 @@
 	X(MSG_BAD, 21) X(MSG_MAGIC, 22) X(MSG_TYPE, 23) X(MSG_VERSION, 24) \
 	X(MSG_REJECTED, 25) X(FD_MISSING, 26) X(FD_NOT_SEALED, 27)	\
 	X(FD_SIZE, 28) X(PEER_CRED, 29) X(BUSY, 30) X(SYSTEM, 31)	\
-	X(NO_PEER, 32) X(CONFIG, 33)
+	X(NO_PEER, 32) X(CONFIG, 33) X(FD_KIND, 34) X(TIMEOUT, 35)
 
 /* Little-endian accessors (section 1: integers are little-endian). */
 static inline void xa_put8(uint8_t *b, size_t o, uint8_t v) { b[o] = v; }
