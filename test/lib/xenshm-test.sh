@@ -26,6 +26,8 @@
 #   xt_check COND_TEXT A OP B numeric assertion with a readable message
 #   xt_proc_usage PID         echo "FDS RSS_KB ANON_KB" of a live process
 #                             (VmRSS, RssAnon; nothing if it is gone)
+#   xt_proc_rss_in PID RE     echo the KiB resident in its mappings whose
+#                             path matches the awk regex RE (smaps)
 #   xt_proc_start PID         echo its start time (ticks since boot): with the
 #                             PID, identifies one process across a long run
 #
@@ -304,6 +306,15 @@ xt_proc_usage() {
 	rss=$(awk '/^VmRSS:/ { r = $2 } /^RssAnon:/ { a = $2 }
 		END { if (r != "") print r, a }' /proc/"$pid"/status 2>/dev/null)
 	[ -n "$rss" ] && echo "$fds $rss"
+}
+
+# KiB resident in the mappings of a process whose path matches an awk
+# regex, e.g. the shared xenshm regions: "memfd:xenshm-region".  Nothing if
+# the process is gone.
+xt_proc_rss_in() {
+	awk -v re="$2" '/^[0-9a-f]+-[0-9a-f]+ / { m = ($6 ~ re) }
+		m && /^Rss:/ { k += $2 } END { print k + 0 }' \
+		/proc/"$1"/smaps 2>/dev/null
 }
 
 # Start time of a process in clock ticks since boot (field 22 of
