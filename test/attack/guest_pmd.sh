@@ -83,6 +83,7 @@ done < <(sed -n 's/^RESULT .* got REJECT \([A-Z_]*\) .*/\1/p' "$XT_DIR/hs.log" |
 	sort | uniq -c | awk '{ print $2, $1 }')
 soft_check "port 0: reject_timeout (hello-silent, accept-silent)" \
 	"${XS[reject_timeout]:-0}" -ge 2
+xt_xstats G 1
 xt_check_clean G 1
 soft_check "port 1 kept forwarding" "$(good_rx)" -gt "$g0"
 
@@ -134,6 +135,7 @@ until [ "$(good_rx)" -gt "$g0" ]; do
 	sleep 0.1
 done
 soft_check "port 1 kept forwarding after port 0 was disabled" "$(good_rx)" -gt "$g0"
+xt_xstats G 1
 xt_check_clean G 1
 
 xt_cmd G stop
