@@ -28,8 +28,7 @@ T_NAME=attack-doms-switch
 : "${XS_FRAMES:=unused}" "${TAPIO:=unused}"
 export XS_FRAMES TAPIO
 . "$(dirname "$0")/../switch/lib.sh"
-XA=${XA_BIN:?set by meson}
-ERR_H=${XA_ERR_H:-}
+. "$(dirname "$0")/lib.sh"
 G=$RUN/guests
 
 MA=02:00:00:00:0a:01 MB=02:00:00:00:0a:02
@@ -55,17 +54,6 @@ alive() {
 	tail -30 "$RUN/switch.log"
 	return 1
 }
-# snap PORT...: one telemetry session into T[] (see tel.py)
-declare -A T
-snap() {
-	local k v
-	T=()
-	while IFS='=' read -r k v; do
-		T[$k]=$v
-	done < <(python3 "$(dirname "$0")/tel.py" "$PFX-sw" "$@" 2>"$RUN/tel.err")
-	[ -n "${T[ports]+x}" ] || { log "telemetry: $(tail -1 "$RUN/tel.err")"; return 1; }
-}
-t() { echo "${T[$1]:-?}"; }
 errsum() {	# PORT: sum of err_* xstats in T
 	local k s=0
 	[ "${T[$1.present]:-0}" = 1 ] || { echo "?"; return; }

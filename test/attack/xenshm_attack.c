@@ -2239,7 +2239,7 @@ busy_flood(const struct acase *c, const char *path)
 }
 
 static int
-doms_case(const struct acase *c, const char *path)
+doms_case_once(const struct acase *c, const char *path, bool *busy)
 {
 	uint8_t m[4096], hello[XA_MSG_SIZE];
 	char s[200], why[200];
@@ -2294,6 +2294,10 @@ doms_case(const struct acase *c, const char *path)
 	nfds = 0;
 	get_msg(sock, 5000, &g);
 	ok = got_matches(&g, c->expect);
+	if (!ok && got_matches(&g, "REJECT:BUSY")) {
+		*busy = true;
+		goto out;
+	}
 	if (!ok || !got_is(&g, XA_T_OFFER) || !stage2) {
 		if (got_is(&g, XA_T_OFFER) && offer_check(&g, hello, &tmp) == 0)
 			region_destroy(&tmp), g.nfds = 0;
@@ -2407,6 +2411,32 @@ out:
 	got_close_fds(&g);
 	close(sock);
 	region_destroy(&r);
+	return ok;
+}
+
+/*
+ * The guest answers BUSY while it still holds an earlier handshake of
+ * ours (section 9: "or another one is past HELLO") until it has seen that
+ * connection end.  Like any DomS, try again a little later.
+ */
+static int
+doms_case(const struct acase *c, const char *path)
+{
+	unsigned int tries;
+	bool busy = false;
+	int ok = 0;
+
+	for (tries = 0; tries < 100 && !stop_requested; tries++) {
+		busy = false;
+		ok = doms_case_once(c, path, &busy);
+		if (!busy)
+			break;
+		usleep(20000);
+	}
+	if (tries > 0)
+		printf("  (the guest said BUSY %u times first)\n", tries);
+	if (busy)
+		result(c->name, 0, "the guest said BUSY 100 times");
 	return ok;
 }
 
