@@ -14,13 +14,18 @@
 #      queued while no switch ran, and they reach the new switch before
 #      v (quiet) sends anything.  The pin comes back from the state file:
 #      every frame of b is dropped, v keeps its MAC and its traffic.
-# Unicast to v reaches v and never the attackers, before and after.
+# Unicast to v reaches v and never the attackers, before and after.  The
+# anti-spoof=no guest o cannot use v's pinned MAC nor z's configured one.
+# How long a pin lasts: f leaves (its pin is released with its port); e
+# is SIGKILLed and its socket removed while no switch runs (its restored
+# pin expires after detach-grace-ms).
 T_NAME=macsteal
 . "$(dirname "$0")/lib.sh"
 
 MV=02:00:00:00:0d:01 MA=02:00:00:00:0d:0a MB=02:00:00:00:0d:0b
 MO=02:00:00:00:0d:0e MR=02:00:00:00:0d:ff MZ=02:00:00:00:0d:99
 MG=02:00:00:00:0d:fe BC=ff:ff:ff:ff:ff:ff
+ME=02:00:00:00:0d:e0 MF=02:00:00:00:0d:f0
 T_TAP=xsms$$
 N=10
 PINS=$RUN/pins
@@ -36,6 +41,10 @@ tenant = red
 [guest a]
 tenant = red
 [guest b]
+tenant = red
+[guest e]
+tenant = red
+[guest f]
 tenant = red
 [guest o]
 tenant = red
@@ -65,16 +74,23 @@ guest v $MV "${gopts[@]}" --done "$D.v" \
 	--send "tag=v_first,src=$MV,dst=$MR,count=$N,when=$G.v1" \
 	--send "tag=v_after,src=$MV,dst=$MR,count=$N,when=$G.v2"
 guest o $MO "${gopts[@]}" --done "$D.o" \
-	--send "tag=o_first,src=$MO,dst=$MR,count=$N,when=$G.o1"
+	--send "tag=o_first,src=$MO,dst=$MR,count=$N,when=$G.o1" \
+	--send "tag=o_steal_v,src=$MV,dst=$MR,count=$N,when=$G.o2" \
+	--send "tag=o_steal_z,src=$MZ,dst=$MR,count=$N"
+guest e $ME "${gopts[@]}" --done "$D.e" \
+	--send "tag=e_first,src=$ME,dst=$MR,count=$N,when=$G.e"
+guest f $MF "${gopts[@]}" --done "$D.f" \
+	--send "tag=f_first,src=$MF,dst=$MR,count=$N,when=$G.f"
 guest a $MA "${gopts[@]}" --done "$D.a" \
 	--send "tag=a_steal_gw,src=$MG,dst=$MR,count=$N,when=$G.a" \
 	--send "tag=a_steal_v,src=$MV,dst=$MR,count=$N" \
 	--send "tag=a_steal_o,src=$MO,dst=$MR,count=$N" \
 	--send "tag=a_steal_z,src=$MZ,dst=$MR,count=$N" \
 	--send "tag=a_own,src=$MA,dst=$MR,count=$N"
-# b: 15 s of v's MAC at 1000/s; the kill and restart happen within it
-guest b $MB --recv 300000 --until "$U" --pps 1000 --done "$D.b" \
-	--send "tag=b_steal_v,src=$MV,dst=$MR,count=15000,when=$G.b"
+# b: v's MAC at 1000/s from go.b until the end (SIGINT), across the kill
+# and the restart however long they take
+guest b $MB --recv 300000 --until "$U" --pps 1000 \
+	--send "tag=b_steal_v,src=$MV,dst=$MR,count=100000000,when=$G.b"
 python3 "$TAPIO" --iface "$T_TAP" --until "$U.up" --max-s 120 \
 	--done "$D.up" --ready "$RUN/tapio.ready" --pps 2000 \
 	--send "tag=gw_hello,vlan=100,src=$MG,dst=$BC,count=$N,when=$G.u1" \
@@ -82,7 +98,7 @@ python3 "$TAPIO" --iface "$T_TAP" --until "$U.up" --max-s 120 \
 	>"$RUN/up.json" 2>"$RUN/up.log" &
 PIDS+=("$!")
 TAPIO_PID=$!
-for p in r v o a b; do
+for p in r v o a b e f; do
 	wait_for 30 "port $p up" port_up $p || die "port $p not up"
 done
 wait_for 30 "tapio receiving" test -e "$RUN/tapio.ready" ||
@@ -117,14 +133,21 @@ wait_for 30 "a pinned to its own MAC" fdb_has $MA a ||
 	fail "a could not claim its own MAC"
 go r1 r.r_to_gw
 go u2 up.gw_to_v
+go o2 o.o_steal_z
 expect "a: every stolen source dropped as spoofed" \
 	"$(drops_of a spoofed)" -eq $((4 * N))
+expect "o (anti-spoof=no): v's and z's MACs dropped as spoofed" \
+	"$(drops_of o spoofed)" -eq $((2 * N))
 expect "a: pinned to its own MAC, not a stolen one" "$(port_mac a)" = $MA
 expect "v's MAC still on v" "$(fdb_port_of $MV)" = v
 expect "the gateway's MAC still behind the uplink" "$(fdb_port_of $MG)" = up
 expect "o's MAC still on o" "$(fdb_port_of $MO)" = o
 expect "z's MAC (z never attached) on no port" "$(fdb_port_of $MZ)" = none
-expect "claims granted: v, a" "$(ctl mac_claims)" -eq 2
+go e e.e_first
+go f f.f_first
+wait_for 30 "e and f pinned" bash -c "grep -q '^e red $ME\$' $PINS &&
+	grep -q '^f red $MF\$' $PINS" || fail "e or f not pinned"
+expect "claims granted: v, a, e, f" "$(ctl mac_claims)" -eq 4
 expect "v's pin is in the state file" \
 	"$(grep -c "^v red $MV\$" "$PINS")" -eq 1
 expect "a's pin is in the state file" \
@@ -132,14 +155,27 @@ expect "a's pin is in the state file" \
 touch "$U.up"
 wait "$TAPIO_PID"
 
+# f leaves: its port goes after detach-grace-ms, and its pin with it
+kill -INT "$GPID_f"
+reap f 30
+wait_for 30 "f detached" port_absent f || fail "f not detached"
+expect "f's pin released with its port" "$(grep -c "^f " "$PINS")" -eq 0
+expect "f's MAC gone from the FDB" "$(fdb_port_of $MF)" = none
+# e dies and leaves its socket: its port and its pin stay
+kill -KILL "$GPID_e"
+reap e 10
+expect "e's pin kept while its port stays" \
+	"$(grep -c "^e red $ME\$" "$PINS")" -eq 1
+
 # c. the restart race: b streams v's MAC, the switch dies and comes back
 touch "$G.b"
-wait_for 30 "b streaming (refused by the running switch)" \
-	bash -c "[ \"\$(echo /doms_switch/drops | dpdk-telemetry.py -f $PFX-sw 2>/dev/null | python3 -c 'import json,sys; print(list(json.load(sys.stdin).values())[0][\"ports\"].get(\"b\", {}).get(\"spoofed\", 0) > 0)')\" = True ]" ||
+b_spoofed() { [ "$(drops_of b spoofed)" -gt 0 ] 2>/dev/null; }
+wait_for 30 "b streaming (refused by the running switch)" b_spoofed ||
 	fail "b's frames did not reach the switch"
 kill -KILL "$SW_PID"
 wait "$SW_PID" 2>/dev/null
 log "doms-switch SIGKILLed"
+rm -f "$RUN/guests/e.sock"	# e will not come back
 start_switch "$RUN/sw.conf"
 b_rx() { tel_get /doms_switch/ports,b "d['rx_pkts']"; }
 b_seen() { [ "$(b_rx)" -gt 0 ] 2>/dev/null; }
@@ -148,21 +184,22 @@ wait_for 30 "b's frames reach the new switch" b_seen ||
 wait_for 30 "port v up again" port_up v || fail "v not attached again"
 expect "pins restored from the state file (v, a)" \
 	"$(ctl pins_restored)" -eq 2
+expired() { [ "$(ctl pins_expired)" = 1 ]; }
+wait_for 30 "e's pin expired" expired || fail "e's pin did not expire"
+expect "e's pin gone from the state file" "$(grep -c "^e " "$PINS")" -eq 0
 expect "v: its MAC pinned again before it sent anything" \
 	"$(port_mac v)" = $MV
 expect "b: nothing pinned" "$(port_mac b)" = any
 expect "v's MAC on v after the restart" "$(fdb_port_of $MV)" = v
-wait_for 60 "b's stream sent" test -e "$D.b.b_steal_v" ||
-	fail "b did not finish its stream"
-b_all_spoofed() {
-	local rx sp
-	rx=$(tel_get /doms_switch/ports,b "d['rx_pkts']")
-	sp=$(tel_get /doms_switch/ports,b "d['drop_spoofed']")
-	[ -n "$rx" ] && [ "$rx" = "$sp" ]
+# b is still streaming: a frame of b forwarded would leave rx_pkts above
+# drop_spoofed for good (rx is counted first, drops right after)
+b_all_spoofed() {	# one snapshot of both counters
+	[ "$(tel_get /doms_switch/ports,b \
+		"d['rx_pkts'] > 0 and d['rx_pkts'] == d['drop_spoofed']")" = True ]
 }
 wait_for 10 "every frame of b counted as spoofed" b_all_spoofed ||
-	fail "b: $(b_rx) frames in, $(drops_of b spoofed) spoofed"
-log "b after the restart: $(b_rx) frames, all spoofed"
+	fail "b: $(tel_get /doms_switch/ports,b "(d['rx_pkts'], d['drop_spoofed'])") (frames in, spoofed)"
+log "b after the restart: $(b_rx) frames so far, all spoofed"
 expect "b claimed nothing" "$(ctl mac_claims)" -eq 0
 go v2 v.v_after
 go r2 r.r_to_v2
@@ -170,12 +207,14 @@ expect "v's MAC still on v" "$(fdb_port_of $MV)" = v
 expect "b: still nothing pinned" "$(port_mac b)" = any
 
 touch "$U"
+kill -INT "$GPID_b"	# stops its stream, reports
 for p in r v o a b; do reap $p 30; done
 for f in r v o a b up; do log "$f: $(cat "$RUN/$f.json")"; done
 rx() { j "$RUN/$1.json" "d['rx'].get('$2', 0)"; }
 
-for t in a_steal_v a_steal_gw a_steal_o a_steal_z b_steal_v; do
-	for p in r v o; do
+for t in a_steal_v a_steal_gw a_steal_o a_steal_z b_steal_v o_steal_v \
+	o_steal_z; do
+	for p in r v o a; do
 		expect "$p got no $t" "$(rx $p $t)" -eq 0
 	done
 done
