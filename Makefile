@@ -6,11 +6,13 @@
 BUILD      ?= build
 BUILD_SAN  ?= build-san
 BUILD_FUZZ ?= build-fuzz
+BUILD_SOAK ?= build-soak
+BUILD_SOAK_SAN ?= build-soak-san
 PREFIX     ?= /usr/local
 MESON_OPTS ?=
 
 .PHONY: all deps build build-san build-fuzz fuzz test test-xen demo bench \
-	install clean
+	install clean soak soak-san
 
 all: build
 
@@ -55,6 +57,26 @@ test-xen: build
 
 demo: build
 	scripts/demo.sh $(BUILD)
+
+# Soak, not part of "make test" (test/soak/soak.sh: SOAK_SECONDS=600 and
+# other knobs): traffic through doms-switch SIGKILLed every 5 s, guests
+# coming and going, fd/RSS checked.  soak-san: doms-switch, both PMDs and
+# xenshm-pktcheck built with ASan/UBSan.  Own build dirs: a soak keeps
+# restarting the switch binary for 10 minutes.
+$(BUILD_SOAK)/build.ninja:
+	meson setup $(BUILD_SOAK) $(MESON_OPTS)
+
+$(BUILD_SOAK_SAN)/build.ninja:
+	meson setup $(BUILD_SOAK_SAN) -Dbuildtype=debugoptimized \
+		-Db_sanitize=address,undefined -Db_lundef=false $(MESON_OPTS)
+
+soak: deps $(BUILD_SOAK)/build.ninja
+	ninja -C $(BUILD_SOAK)
+	test/soak/soak.sh $(BUILD_SOAK)
+
+soak-san: deps $(BUILD_SOAK_SAN)/build.ninja
+	ninja -C $(BUILD_SOAK_SAN)
+	SOAK_SAN=1 test/soak/soak.sh $(BUILD_SOAK_SAN)
 
 bench: build
 	XENSHM_DEPS_BENCH=1 scripts/deps.sh
