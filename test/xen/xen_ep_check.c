@@ -7,6 +7,9 @@
  *
  *   xenshm-xen-check guest DEVID [BACKEND|any] [SECONDS]
  *   xenshm-xen-check doms  GUEST[,GUEST...] DEVID [SECONDS]
+ *   xenshm-xen-check attack junk|flip|perms|forge DEVID
+ *                          (a hostile guest's attacks on its own
+ *                          frontend keys, run inside the guest)
  *
  * The guest sends numbered frames (a pattern derived from the number) on
  * queue pair 0; DomS echoes every frame it gets back to the guest; the
@@ -37,6 +40,8 @@
 #include "shmring_region.h"
 #include "shmring_ring.h"
 #include "shmring_xen.h"
+#include "shmring_xs_keys.h"
+#include "xen_store.h"
 
 #define POLL_PERIOD_NS	10000000ull	/* transport poll every 10 ms */
 #define BURST		16
@@ -539,6 +544,143 @@ run_doms(const uint32_t *guests, unsigned int nports, uint32_t devid,
 	return total ? 0 : 1;
 }
 
+/* ------------------------------------------------------------- attacks */
+
+/*
+ * A hostile guest: attacks on its own frontend directory, run from
+ * inside the guest domain (everything in that directory is the guest's
+ * to write).  In C rather than with xenstore-write in a shell loop, so
+ * the pace does not depend on how fast a starved domU forks.
+ */
+static bool
+xs_put(struct xs_handle *xs, const char *fe, const char *key,
+       const char *val, uint64_t *fails)
+{
+	char p[XST_PATH_MAX];
+
+	if (!xst_path(p, sizeof(p), "%s/%s", fe, key) ||
+	    !xs_write(xs, XBT_NULL, p, val, strlen(val))) {
+		(*fails)++;
+		return false;
+	}
+	return true;
+}
+
+/* Set 'fe' and every node directly in it to 'perms'. */
+static void
+chmod_fe(struct xs_handle *xs, const char *fe, struct xs_permissions *perms,
+	 unsigned int n, uint64_t *fails)
+{
+	char p[XST_PATH_MAX];
+	unsigned int i, num = 0;
+	char **ents;
+
+	if (!xs_set_permissions(xs, XBT_NULL, fe, perms, n))
+		(*fails)++;
+	ents = xs_directory(xs, XBT_NULL, fe, &num);
+	for (i = 0; ents != NULL && i < num; i++) {
+		if (!xst_path(p, sizeof(p), "%s/%s", fe, ents[i]) ||
+		    !xs_set_permissions(xs, XBT_NULL, p, perms, n))
+			(*fails)++;
+	}
+	free(ents);
+}
+
+static int
+run_attack(const char *name, uint32_t devid)
+{
+	char fe[XST_PATH_MAX], big[2001], huge[5001], val[32];
+	uint64_t rounds = 0, fails = 0, t_end;
+	struct xs_handle *xs;
+	uint32_t self, doms = 0, e;
+
+	xs = xs_open(0);
+	if (xs == NULL || !xst_self_domid(xs, &self)) {
+		printf("XCHK-ATTACK %s FAIL cannot open xenstore\n", name);
+		return 1;
+	}
+	xst_path(fe, sizeof(fe), SHMRING_XEN_FE_FMT, self, devid);
+	memset(big, '9', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memset(huge, '7', sizeof(huge) - 1);
+	huge[sizeof(huge) - 1] = '\0';
+	xst_read_key_u32(xs, XBT_NULL, fe, SHMRING_XS_BACKEND_ID,
+			 SHMRING_XEN_DOMID_MAX, &doms);
+
+	if (strcmp(name, "junk") == 0) {
+		/* Junk, oversized (2000 digits; 5000 is over xenstored's
+		 * limit and fails), rewritten as fast as xenstored takes it:
+		 * at least 6 s and 50 rounds. */
+		t_end = now_ns() + 6000000000ull;
+		while (!stop && (now_ns() < t_end || rounds < 50)) {
+			xs_put(xs, fe, SHMRING_XS_QUEUES, "1x", &fails);
+			xs_put(xs, fe, SHMRING_XS_RING_SIZE, "-1", &fails);
+			xs_put(xs, fe, SHMRING_XS_REGION_SIZE, big, &fails);
+			xs_put(xs, fe, SHMRING_XS_REF_DIR, big, &fails);
+			xs_put(xs, fe, SHMRING_XS_REF_DIR, huge, &fails);
+			xs_put(xs, fe, SHMRING_XS_EPOCH, "", &fails);
+			xs_put(xs, fe, SHMRING_XS_STATE, "3", &fails);
+			xs_put(xs, fe, SHMRING_XS_REF_DIR, "1 2 3 junk", &fails);
+			xs_put(xs, fe, SHMRING_XS_REGION_SIZE, "4096", &fails);
+			xs_put(xs, fe, SHMRING_XS_MTU, "99999999999", &fails);
+			xs_put(xs, fe, SHMRING_XS_GRANTED_TO, "99999", &fails);
+			xs_put(xs, fe, SHMRING_XS_EPOCH, "4294967296", &fails);
+			xs_put(xs, fe, SHMRING_XS_STATE, "4 ", &fails);
+			rounds++;
+		}
+	} else if (strcmp(name, "flip") == 0) {
+		/* The offer's epoch, changed every 50 ms for 20 s: DomS sees
+		 * the offer it mapped withdrawn, and a new one whose epoch
+		 * the region's header does not carry. */
+		t_end = now_ns() + 20000000000ull;
+		while (!stop && now_ns() < t_end) {
+			if (xst_read_key_u32(xs, XBT_NULL, fe, SHMRING_XS_EPOCH,
+					     UINT32_MAX, &e) != XST_OK)
+				e = 1;
+			snprintf(val, sizeof(val), "%u", (e + 7) % 1000000u);
+			xs_put(xs, fe, SHMRING_XS_EPOCH, val, &fails);
+			rounds++;
+			usleep(50000);
+		}
+	} else if (strcmp(name, "perms") == 0) {
+		struct xs_permissions mine[1] = {
+			{ .id = self, .perms = XS_PERM_NONE },
+		};
+		struct xs_permissions all[1] = {
+			{ .id = self, .perms = XS_PERM_READ | XS_PERM_WRITE },
+		};
+		struct xs_permissions ok[2] = {
+			{ .id = self, .perms = XS_PERM_NONE },
+			{ .id = doms, .perms = XS_PERM_READ },
+		};
+
+		/* DomS may not read, then everybody may write. */
+		chmod_fe(xs, fe, mine, 1, &fails);
+		sleep(5);
+		chmod_fe(xs, fe, all, 1, &fails);
+		sleep(3);
+		chmod_fe(xs, fe, ok, 2, &fails);
+		rounds = 3;
+	} else if (strcmp(name, "forge") == 0) {
+		char be[XST_PATH_MAX];
+
+		/* Point Dom0's backend pointers somewhere else. */
+		xst_path(be, sizeof(be), SHMRING_XEN_BE_FMT, 0u, self, devid);
+		xs_put(xs, fe, SHMRING_XS_BACKEND_ID, "0", &fails);
+		xs_put(xs, fe, SHMRING_XS_BACKEND, be, &fails);
+		rounds = 1;
+	} else {
+		printf("XCHK-ATTACK %s FAIL unknown attack\n", name);
+		xs_close(xs);
+		return 2;
+	}
+	printf("XCHK-ATTACK %s done rounds=%llu failed_writes=%llu "
+	       "(DomS %u)\n", name, (unsigned long long)rounds,
+	       (unsigned long long)fails, doms);
+	xs_close(xs);
+	return 0;
+}
+
 static uint32_t
 arg_u32(const char *s, const char *what)
 {
@@ -566,6 +708,8 @@ main(int argc, char **argv)
 		return run_guest(arg_u32(argv[2], "devid"), be,
 				 argc >= 5 ? arg_u32(argv[4], "seconds") : 0);
 	}
+	if (argc >= 4 && strcmp(argv[1], "attack") == 0)
+		return run_attack(argv[2], arg_u32(argv[3], "devid"));
 	if (argc >= 4 && strcmp(argv[1], "doms") == 0) {
 		uint32_t guests[MAX_PORTS];
 		unsigned int n = 0;
@@ -588,7 +732,8 @@ main(int argc, char **argv)
 	}
 	fprintf(stderr,
 		"usage: %s guest DEVID [BACKEND|any] [SECONDS]\n"
-		"       %s doms GUEST[,GUEST...] DEVID [SECONDS]\n", argv[0],
-		argv[0]);
+		"       %s doms GUEST[,GUEST...] DEVID [SECONDS]\n"
+		"       %s attack junk|flip|perms|forge DEVID\n", argv[0],
+		argv[0], argv[0]);
 	return 2;
 }

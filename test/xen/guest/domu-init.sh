@@ -109,61 +109,12 @@ esac
 
 # ---- the hostile guest: attacks on its own frontend keys --------------
 # Dom0 writes data/xenshm-attack = "<seq> <name>"; the guest runs that
-# attack with xenstore-write/-chmod on its frontend directory (everything
-# in it is the guest's to write), then answers data/xenshm-attack-done.
-# Its xenshm-xen-check keeps running beside it as a real endpoint.
-now_s() { date +%s; }
-attack_junk() { # junk, oversized and rapidly rewritten values, ~6 s
-	local fe=$1 i=0 big end
-	big=$(head -c 3000 /dev/zero | tr '\0' 9)
-	end=$(( $(now_s) + 6 ))
-	while [ "$(now_s)" -lt $end ]; do
-		xenstore-write $fe/queues 1x $fe/ring-size -1 \
-			$fe/region-size "$big" $fe/ref-dir "$big" \
-			$fe/epoch "" $fe/state 3
-		xenstore-write $fe/ref-dir "1 2 3 junk" $fe/region-size 4096 \
-			$fe/mtu 99999999999 $fe/granted-to 99999 \
-			$fe/epoch 4294967296 $fe/state 4
-		i=$((i + 1))
-	done
-	say "junk: $i rounds"
-}
-attack_flip() { # the offer's epoch flips every ~50 ms for 20 s
-	local fe=$1 i=0 e end
-	end=$(( $(now_s) + 20 ))
-	while [ "$(now_s)" -lt $end ]; do
-		e=$(xenstore-read $fe/epoch 2>/dev/null)
-		case $e in ''|*[!0-9]*) e=1 ;; esac
-		xenstore-write $fe/epoch $(( (e + 7) % 1000000 ))
-		i=$((i + 1))
-		usleep 50000
-	done
-	say "flip: $i epochs written"
-}
-chmod_fe() { # FE MODE...: the directory and each node in it
-	local fe=$1 k
-	shift
-	xenstore-chmod $fe "$@" || say "chmod $fe failed"
-	for k in $(xenstore-list $fe); do
-		xenstore-chmod $fe/$k "$@" || say "chmod $fe/$k failed"
-	done
-}
-attack_perms() { # DomS loses read access, then everyone may write
-	local fe=$1 doms
-	doms=$(xenstore-read $fe/backend-id)
-	chmod_fe $fe n$domid
-	sleep 5
-	chmod_fe $fe b$domid
-	sleep 3
-	chmod_fe $fe n$domid r$doms
-}
-attack_forge() { # Dom0's pointer to the backend, rewritten
-	local fe=$1
-	xenstore-write $fe/backend-id 0 \
-		$fe/backend /local/domain/0/backend/xenshm/$domid/0
-}
+# attack on its frontend directory (everything in it is the guest's to
+# write) with "xenshm-xen-check attack" (C: its pace does not depend on
+# how fast a starved domU forks), then answers data/xenshm-attack-done.
+# Its xenshm-xen-check guest keeps running beside it as a real endpoint.
 attack_agent() {
-	local fe=/local/domain/$domid/device/xenshm/0 last=0 cmd seq name
+	local last=0 cmd seq name
 	while :; do
 		cmd=$(xenstore-read data/xenshm-attack 2>/dev/null)
 		seq=${cmd%% *}
@@ -171,10 +122,7 @@ attack_agent() {
 		if [ -n "$cmd" ] && [ "$seq" != "$last" ]; then
 			last=$seq
 			say "ATTACK $seq $name start"
-			case $name in
-			junk|flip|perms|forge) attack_$name $fe ;;
-			*) say "unknown attack $name" ;;
-			esac
+			/usr/local/bin/xenshm-xen-check attack "$name" 0
 			say "ATTACK $seq $name done"
 			xenstore-write data/xenshm-attack-done "$seq"
 		fi

@@ -253,7 +253,7 @@ phase_xchk() {
 		fail "xguest never saw DomS attach"
 	wait_val_above xguest '^XCHK guest ' rx 300 60 ||
 		fail "no echo traffic xguest <-> DomS"
-	hostile_up 60 || fail "DomS never attached hguest"
+	hostile_up 180 || fail "DomS never attached hguest"
 	say "traffic: $(con xguest | grep '^XCHK guest ' | tail -n1)"
 	stage_done
 
@@ -262,30 +262,30 @@ phase_xchk() {
 	# only, and keep echoing for xguest from the same loop.
 	stage xchk-hostile-junk "hguest writes junk, oversized and rapidly rewritten keys"
 	snap
-	attack junk 90 || fail "hguest's junk attack did not finish"
+	attack junk 240 || fail "hguest's junk attack did not finish"
 	hostile_check junk
 	stage_done
 
 	stage xchk-hostile-flip "hguest flips its offer's epoch every 50 ms for 20 s"
-	hostile_up 60 || fail "hguest did not come back after the junk"
+	hostile_up 180 || fail "hguest did not come back after the junk"
 	snap
-	attack flip 90 || fail "hguest's epoch flipping did not finish"
+	attack flip 240 || fail "hguest's epoch flipping did not finish"
 	# Unbounded, DomS would map it about every 50 ms (hundreds of
 	# times); the hold-off (100 ms doubling to 10 s) allows about 10.
 	hostile_check flip 30
 	stage_done
 
 	stage xchk-hostile-perms "hguest takes DomS's read access away, then lets everybody write"
-	hostile_up 60 || fail "hguest did not come back after the epoch flips"
+	hostile_up 180 || fail "hguest did not come back after the epoch flips"
 	snap
-	attack perms 60 || fail "hguest's permission attack did not finish"
+	attack perms 180 || fail "hguest's permission attack did not finish"
 	hostile_check perms
 	stage_done
 
 	stage xchk-hostile-forge "hguest forges backend-id; Dom0 disconnects it"
-	hostile_up 60 || fail "hguest did not come back after the permissions"
+	hostile_up 180 || fail "hguest did not come back after the permissions"
 	snap
-	attack forge 30 || fail "hguest's forgery did not finish"
+	attack forge 120 || fail "hguest's forgery did not finish"
 	# Dom0 must take xdoms's backend offline, whatever the guest says.
 	out=$(xenshm-ctl disconnect hguest 0 2>&1)
 	say "disconnect: $out"
