@@ -68,8 +68,9 @@ for n in $(seq 1 8); do
 		>"$RUN/silent$n.log" 2>&1 &
 	PIDS+=("$!")
 done
-for n in $(seq 1 8); do	# every silent peer has held DomS at least once
-	wait_for 30 "silent$n holding" grep -q '^HELD' "$RUN/silent$n.log" ||
+held2() { [ "$(grep -c '^HELD' "$1")" -ge 2 ]; }
+for n in $(seq 1 8); do	# every silent peer has been held twice: steady
+	wait_for 30 "silent$n holding" held2 "$RUN/silent$n.log" ||
 		die "silent peer $n never reached"
 done
 kill -0 "$SW_PID" || die "doms-switch died"

@@ -30,6 +30,14 @@ export XS_FRAMES TAPIO
 . "$(dirname "$0")/../switch/lib.sh"
 . "$(dirname "$0")/lib.sh"
 G=$RUN/guests
+HP_ADDED=0
+hp_restore() {	# give back the huge pages phase 5 added
+	[ "$HP_ADDED" -gt 0 ] || return 0
+	echo $(($(cat /proc/sys/vm/nr_hugepages) - HP_ADDED)) \
+		>/proc/sys/vm/nr_hugepages 2>/dev/null
+	HP_ADDED=0
+}
+trap 'hp_restore; cleanup' EXIT
 
 MA=02:00:00:00:0a:01 MB=02:00:00:00:0a:02
 cat >"$RUN/sw.conf" <<CONF
@@ -194,9 +202,11 @@ alive || finish
 good_ports_ok "after the flood"
 
 # ---- 5: hugetlbfs memfd ---------------------------------------------------
+# (4 more pages, given back afterwards; other tests on this machine may
+# change the count meanwhile, so take back only what was added)
 HP0=$(cat /proc/sys/vm/nr_hugepages)
 echo $((HP0 + 4)) >/proc/sys/vm/nr_hugepages 2>/dev/null
-hp_restore() { echo "$HP0" >/proc/sys/vm/nr_hugepages 2>/dev/null; }
+HP_ADDED=$(($(cat /proc/sys/vm/nr_hugepages) - HP0))
 free=$(awk '/HugePages_Free/ { print $2 }' /proc/meminfo)
 if [ "${free:-0}" -ge 2 ]; then
 	log "phase 5: hugetlbfs memfd ($free free 2 MiB pages)"
