@@ -53,7 +53,8 @@
 #                          detach-grace-ms so a clean stop detaches the port)
 #   SOAK_SAMPLE_EVERY=5    fd/VmRSS sampling period of the long-lived guests
 #   SOAK_WARMUP=           seconds not judged for growth (default
-#                          min(60, SOAK_SECONDS/4))
+#                          min(120, SOAK_SECONDS/4); under ASan the bounded
+#                          quarantine fills in about a minute)
 #   SOAK_FD_TOL=2          fds a process may gain after the warm-up
 #   SOAK_RSS_TOL_KB=4096   VmRSS (KiB) a process may gain after the warm-up
 #   SOAK_RATE=2000         frames/s of each sender
@@ -79,7 +80,7 @@ KILL_EVERY=${SOAK_KILL_EVERY:-5}
 CHURN_EVERY=${SOAK_CHURN_EVERY:-20}
 CHURN_GAP=${SOAK_CHURN_GAP:-2}
 SAMPLE_EVERY=${SOAK_SAMPLE_EVERY:-5}
-WARMUP=${SOAK_WARMUP:-$((SECS / 4 < 60 ? SECS / 4 : 60))}
+WARMUP=${SOAK_WARMUP:-$((SECS / 4 < 120 ? SECS / 4 : 120))}
 RATE=${SOAK_RATE:-2000}
 CPUS=${SOAK_CPUS:-0-1}
 RING=32768
@@ -96,9 +97,13 @@ PKC=$XT_STAGE/xenshm-pktcheck
 
 if [ "$SOAK_SAN" = 1 ]; then
 	# DPDK's own allocations are never freed at exit: no leak report
-	# (fd and RSS growth is what this soak checks instead).
-	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=0:print_summary=1}
-	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+	# (fd and RSS growth is what this soak checks instead).  The
+	# quarantine of freed memory is bounded (2 MiB): the EAL allocates
+	# and frees on every alarm, and a 256 MiB default quarantine would
+	# look like RSS growth for an hour.
+	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:quarantine_size_mb=2:print_summary=1}
+	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:suppressions=$HERE/ubsan.supp}
+	xt_log "ASAN_OPTIONS=$ASAN_OPTIONS UBSAN_OPTIONS=$UBSAN_OPTIONS"
 fi
 
 PFX=soak$$
