@@ -24,6 +24,9 @@
 #   xt_kill9 ID / xt_quit ID  end one process (SIGKILL / quit command)
 #   xt_fail MSG               print MSG and the logs' tails, exit 1
 #   xt_check COND_TEXT A OP B numeric assertion with a readable message
+#   xt_forget PID             drop a PID from XT_EXTRA_PIDS once it was
+#                             reaped (wait): pid_max may be 32768, and the
+#                             cleanup must not SIGKILL a reused PID
 #   xt_proc_usage PID         echo "FDS RSS_KB ANON_KB" of a live process
 #                             (VmRSS, RssAnon; nothing if it is gone)
 #   xt_proc_rss_in PID RE     echo the KiB resident in its mappings whose
@@ -294,6 +297,16 @@ xt_check_clean() {
 			;;
 		esac
 	done
+}
+
+# Forget a PID of XT_EXTRA_PIDS after it was reaped: the kernel may give
+# the number to another process, which the EXIT cleanup must not kill.
+xt_forget() {
+	local p keep=()
+	for p in "${XT_EXTRA_PIDS[@]}"; do
+		[ "$p" = "$1" ] || keep+=("$p")
+	done
+	XT_EXTRA_PIDS=("${keep[@]}")
 }
 
 # Open fds and resident memory of one process: "FDS RSS_KB ANON_KB"
