@@ -301,6 +301,7 @@ churn_step() {	# NAME NOW_MS LIFE_MS
 		fi
 		wait "$pid" 2>/dev/null
 		rc=$?
+		xt_forget "$pid"
 		echo "$name $g $pid $now exit $rc" >>"$XT_DIR/churn.tsv"
 		STATE[$name]=gap
 		T_STATE[$name]=$now
@@ -427,8 +428,8 @@ for g in $CHURN; do
 	fi
 done
 for g in la_tx lc_tx; do kill -INT "${PID[$g]}" 2>/dev/null; done
-end_pid() {	# PID WHAT -> rc
-	local p=$1 what=$2 i
+end_pid() {	# PID WHAT -> rc (reaped: no longer killed by the cleanup)
+	local p=$1 what=$2 i rc
 	for i in $(seq 600); do
 		kill -0 "$p" 2>/dev/null || break
 		sleep 0.1
@@ -438,6 +439,9 @@ end_pid() {	# PID WHAT -> rc
 		kill -KILL "$p"
 	fi
 	wait "$p" 2>/dev/null
+	rc=$?
+	xt_forget "$p"
+	return $rc
 }
 for g in $CHURN; do
 	if [ "${STATE[$g]}" = stopping ]; then
