@@ -1897,7 +1897,7 @@ guest_case(const struct acase *c, int lfd)
 	char why[200], s[200];
 	struct region r;
 	struct got g;
-	int fds[8], nfds, sock, len, i, ok;
+	int fds[8], nfds, sock, len, i, ok, retries = 0;
 	uint32_t epoch;
 
 	if (c->fd == FD_HUGETLB) {
@@ -1936,6 +1936,7 @@ guest_case(const struct acase *c, int lfd)
 		memset(r.base + XA_H_DOMS, 0xa5, 64);
 	}
 
+again:
 	sock = accept_within(lfd, opt_timeout_s * 1000);
 	if (sock < 0) {
 		result(c->name, 0, "DomS did not connect within %u s",
@@ -2047,6 +2048,19 @@ guest_case(const struct acase *c, int lfd)
 		       (g.at_us - t0) / 1000.0, got_str(&g, s, sizeof(s)));
 		dump_peer(sock);
 	}
+	/*
+	 * End-of-file without REJECT where the document wants an answer:
+	 * DomS gives up on a guest that took more than 1 s (this process,
+	 * starved of CPU).  A real guest gets the next connection: so do we,
+	 * a few times.
+	 */
+	if (g.kind == G_EOF && strstr(c->expect, "EOF") == NULL &&
+	    strstr(c->expect, "REFUSED") == NULL && retries++ < 3) {
+		printf("  DomS closed without an answer (did we take over "
+		       "1 s?); once more\n");
+		close(sock);
+		goto again;
+	}
 	if (g.kind == G_MSG)
 		msg_spec_check(&g, "DomS's answer");
 	ok = got_matches(&g, c->expect);
@@ -2066,7 +2080,7 @@ guest_case(const struct acase *c, int lfd)
 	}
 	/* ACCEPT as expected */
 	accept_spec_check(&g, &r, c->dp == DP_ATTACH_PROD_AHEAD ||
-			  c->dp == DP_ATTACH_CONS_AHEAD);
+			  c->dp == DP_ATTACH_CONS_AHEAD || c->post == P_DOUBLE);
 	r.base[XA_H_GUEST + XA_S_LIVE] = XA_LIVE_CONNECTED;
 	switch (c->post) {
 	case P_NONE:
