@@ -15,7 +15,8 @@
 #      v (quiet) sends anything.  The pin comes back from the state file:
 #      every frame of b is dropped, v keeps its MAC and its traffic.
 # Unicast to v reaches v and never the attackers, before and after.  The
-# anti-spoof=no guest o cannot use v's pinned MAC nor z's configured one.
+# anti-spoof=no guest o cannot use v's pinned MAC nor z's configured one,
+# the uplink not v's.
 # How long a pin lasts: f leaves (its pin is released with its port); e
 # is SIGKILLed and its socket removed while no switch runs (its restored
 # pin expires after detach-grace-ms).
@@ -95,6 +96,7 @@ python3 "$TAPIO" --iface "$T_TAP" --until "$U.up" --max-s 120 \
 	--done "$D.up" --ready "$RUN/tapio.ready" --pps 2000 \
 	--send "tag=gw_hello,vlan=100,src=$MG,dst=$BC,count=$N,when=$G.u1" \
 	--send "tag=gw_to_v,vlan=100,src=$MG,dst=$MV,count=$N,when=$G.u2" \
+	--send "tag=up_steal_v,vlan=100,src=$MV,dst=$MR,count=$N" \
 	>"$RUN/up.json" 2>"$RUN/up.log" &
 PIDS+=("$!")
 TAPIO_PID=$!
@@ -132,12 +134,14 @@ go a a.a_own
 wait_for 30 "a pinned to its own MAC" fdb_has $MA a ||
 	fail "a could not claim its own MAC"
 go r1 r.r_to_gw
-go u2 up.gw_to_v
+go u2 up.up_steal_v
 go o2 o.o_steal_z
 expect "a: every stolen source dropped as spoofed" \
 	"$(drops_of a spoofed)" -eq $((4 * N))
 expect "o (anti-spoof=no): v's and z's MACs dropped as spoofed" \
 	"$(drops_of o spoofed)" -eq $((2 * N))
+expect "uplink: v's pinned MAC dropped as spoofed" \
+	"$(drops_of up spoofed)" -eq $N
 expect "a: pinned to its own MAC, not a stolen one" "$(port_mac a)" = $MA
 expect "v's MAC still on v" "$(fdb_port_of $MV)" = v
 expect "the gateway's MAC still behind the uplink" "$(fdb_port_of $MG)" = up
@@ -213,7 +217,7 @@ for f in r v o a b up; do log "$f: $(cat "$RUN/$f.json")"; done
 rx() { j "$RUN/$1.json" "d['rx'].get('$2', 0)"; }
 
 for t in a_steal_v a_steal_gw a_steal_o a_steal_z b_steal_v o_steal_v \
-	o_steal_z; do
+	o_steal_z up_steal_v; do
 	for p in r v o a; do
 		expect "$p got no $t" "$(rx $p $t)" -eq 0
 	done

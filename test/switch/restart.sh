@@ -26,7 +26,9 @@ mac = $MB
 CONF
 start_switch "$RUN/sw.conf"
 GUEST_DEVARGS=",ring-size=8192"
-pktcheck_guest b $MB --rx-port 0 --duration 40 --idle-timeout 4000
+# b must outlast the outage this test allows (10 s): with a shorter idle
+# timeout a slow restart on a loaded box ends b, and its socket with it
+pktcheck_guest b $MB --rx-port 0 --duration 40 --idle-timeout 12000
 wait_for 30 "port b up" port_up b || die "port b not up"
 pktcheck_guest a $MA --tx-port 0 --src-mac $MA --dst-mac $MB --rate 10000 \
 	--duration 10 --link-wait 10000
