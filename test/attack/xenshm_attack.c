@@ -1643,14 +1643,19 @@ post_huge_punch(const struct acase *c, struct region *r, int sock,
 	prod_init(&p, r, 0);
 	send_good(&p, 8, &seq);
 	wait_consumed(&p, sock, opt_timeout_s * 1000);
-	hog = reserve_huge_pages(&n);
-	/* The region's second huge page holds only buffer slots. */
+	/*
+	 * The region's second huge page holds only buffer slots.  Punching
+	 * it gives the page back to the pool, so take every free page only
+	 * afterwards: then DomS's next touch of it finds none.
+	 */
+	hog = -1;
 	if (fallocate(r->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 		      (off_t)HUGE_2M, (off_t)HUGE_2M) != 0) {
 		result(c->name, 0, "expected %s, got %s; punch failed: %s",
 		       c->expect, got_str(g, s, sizeof(s)), strerror(errno));
 		goto out;
 	}
+	hog = reserve_huge_pages(&n);
 	/* A descriptor into the hole (buffer offset of byte 2 MiB + 4 KiB). */
 	put_desc(&p, p.prod, (uint32_t)(HUGE_2M + XA_PAGE - r->l.buf_offset),
 		 64, 0);
@@ -1658,8 +1663,9 @@ post_huge_punch(const struct acase *c, struct region *r, int sock,
 	st_rel(p.hdr + XA_R_PROD, p.prod);
 	t = wait_eof(sock, 5000);
 	result(c->name, 0, "expected %s, got %s: DomS mapped a hugetlbfs "
-	       "region; then %lu free huge pages taken, 2nd huge page "
-	       "punched, a descriptor published into it: %s", c->expect,
+	       "region; its 2nd huge page punched, then the %lu free huge "
+	       "pages taken, a descriptor published into the hole: %s",
+	       c->expect,
 	       got_str(g, s, sizeof(s)), n, t >= 0 ?
 	       "DomS's connection closed right after (SIGBUS?)" :
 	       wait_consumed(&p, -1, 10) ?
