@@ -10,6 +10,8 @@
 #   PORT.x.<xstat>     the PMD's xstats (/ethdev/xstats,<port_id>)
 #   PORT.d.<reason>    doms-switch drops of the port
 #   ports              the names of all ports
+#   @N.x.<xstat>       for a name @N: ethdev port N's xstats (any DPDK
+#                      application, e.g. xenshm-pktcheck)
 import json
 import socket
 import sys
@@ -32,6 +34,10 @@ ports = q("/doms_switch/ports") or {}
 print("ports=%s" % ",".join(sorted(ports)))
 drops = (q("/doms_switch/drops") or {}).get("ports", {})
 for n in names:
+    if n.startswith("@"):
+        for k, v in (q("/ethdev/xstats,%d" % int(n[1:])) or {}).items():
+            print("%s.x.%s=%s" % (n, k, v))
+        continue
     p = ports.get(n)
     print("%s.present=%d" % (n, p is not None))
     if p is None:
