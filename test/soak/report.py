@@ -244,24 +244,31 @@ rows.append(["cc_rx", "rx (from lc_tx)", "%d gens" % cc["gens"], "-",
 
 # ------------------------------------------------------------ stalls
 def longest_stall(log):
+    """longest time without a new frame, and the longest gap between two
+    of the receiver's own progress lines (1 s apart when it runs: longer
+    means the process itself was not scheduled)"""
     try:
         text = open(os.path.join(d, log)).read()
     except OSError:
         return None
     last_t, last_rx, worst, at = None, 0, 0.0, 0.0
+    prev, own, own_at = None, 0.0, 0.0
     for m in re.finditer(r"^pktcheck: progress t=([\d.]+) tx=\d+ rx=(\d+)",
                          text, re.M):
         t, rx = float(m.group(1)), int(m.group(2))
+        if prev is not None and t - prev > own:
+            own, own_at = round(t - prev, 1), prev
+        prev = t
         if rx > last_rx:
             if last_t is not None and t - last_t > worst:
                 worst, at = round(t - last_t, 1), last_t
             last_t, last_rx = t, rx
-    return worst, at
+    return worst, at, own, own_at
 
 
 stalls = {}
 for g in ("la_rx", "lb_rx"):
-    stalls[g] = longest_stall(g + ".log") or (None, None)
+    stalls[g] = longest_stall(g + ".log") or (None, None, None, None)
     if stalls[g][0] is None or stalls[g][0] > STALL_MAX_S:
         fail("%s: no frame for %s s in a row (from t=%s s of its clock)"
              % (g, stalls[g][0], stalls[g][1]))
@@ -382,6 +389,11 @@ print("doms-switch          %d SIGKILLs (every %d s after each start), %d "
       "incarnations, %d ended by themselves, last SIGTERM status %s"
       % (len(kills), kill_every, len(inc), len(selfx),
          inc[-1]["rc"] if inc else "?"))
+ki = sorted(b["t1"] - a["t1"] for a, b in zip(kills, kills[1:]))
+if ki:
+    print("kill interval        median %d ms, max %d ms (kill -> restart -> "
+          "%d s -> kill; longer when the box stalls)"
+          % (ki[len(ki) // 2], ki[-1], kill_every))
 if ups:
     print("re-attach            all 4 long-lived guests up before the kill "
           "in %d/%d incarnations; start -> all up: median %d ms, p90 %d ms,"
@@ -402,8 +414,14 @@ if tel:
 print("churn                cb_tx %d attach/leave cycles (%d SIGKILLed, %d "
       "SIGINT), cc_rx %d cycles (SIGINT)"
       % (cb["gens"], cb["killed"], cb["gens"] - cb["killed"], cc["gens"]))
-print("longest rx stall     la_rx %s s (from its t=%s s), lb_rx %s s (from "
-      "its t=%s s)" % (stalls["la_rx"] + stalls["lb_rx"]))
+for g in ("la_rx", "lb_rx"):
+    print("longest rx stall     %s: %s s without a frame (from its t=%s s); "
+          "the process itself unscheduled for up to %s s (from its t=%s s)"
+          % ((g,) + stalls[g]))
+kern = lines("dmesg.txt")
+print("kernel during the run %s" % ("; ".join(" ".join(l) for l in kern[:3])
+                                    if kern else "nothing (dmesg: no lockup,"
+                                    " hung task, OOM, segfault)"))
 print()
 print("frames per guest (lost = as counted by that receiver; frames sent "
       "while DomS restarts are dropped by design):")

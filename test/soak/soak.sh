@@ -152,7 +152,7 @@ SW_EAL="--lcores 0@($CPUS),1@($CPUS) --no-huge -m 512 --no-pci"
 REGION_RE="memfd:xenshm-region"
 LONG_RE="^doms-switch: (${LONG// /|}): link up"
 supervise() {
-	local n=0 pid t0 t rc how up fds rss anon reg u linked log
+	local n=0 pid t0 t rc how up fds rss anon reg u linked log tel
 	trap - EXIT INT TERM
 	while [ ! -e "$STOPALL" ]; do
 		n=$((n + 1))
@@ -164,7 +164,7 @@ supervise() {
 		pid=$!
 		echo "$pid" >"$XT_DIR/sw.pid"
 		echo "$n" >"$XT_DIR/sw.cur"
-		how=self up=-1 fds=- rss=- anon=- reg=-
+		how=self up=-1 fds=- rss=- anon=- reg=- tel=0
 		while kill -0 "$pid" 2>/dev/null; do
 			t=$(now_ms)
 			if [ "$up" = -1 ] && [ "$(grep -oE "$LONG_RE" "$log" |
@@ -176,13 +176,19 @@ supervise() {
 				kill -TERM "$pid" 2>/dev/null
 				break
 			fi
+			# what the workers and ports did, 1.5 s before the kill
+			# (evidence for stalls); in the background, so that a
+			# slow python does not delay the kill
+			if [ $tel = 0 ] && [ ! -e "$NOKILL" ] &&
+				[ $((t - t0)) -ge $((KILL_EVERY * 1000 - 1500)) ]; then
+				tel=1
+				printf '/doms_switch/lcores\n/doms_switch/ports\n/doms_switch/drops\n' |
+					timeout 3 dpdk-telemetry.py -f "$PFX-sw" \
+					>"$XT_DIR/sw/$n.tel" 2>&1 &
+			fi
 			if [ ! -e "$NOKILL" ] && [ $((t - t0)) -ge $((KILL_EVERY * 1000)) ]; then
 				u=$(xt_proc_usage "$pid") && read -r fds rss anon <<<"$u"
 				reg=$(xt_proc_rss_in "$pid" "$REGION_RE")
-				# what the workers and ports did (evidence for stalls)
-				printf '/doms_switch/lcores\n/doms_switch/ports\n/doms_switch/drops\n' |
-					timeout 5 dpdk-telemetry.py -f "$PFX-sw" \
-					>"$XT_DIR/sw/$n.tel" 2>&1
 				how=killed
 				kill -KILL "$pid" 2>/dev/null
 				break
@@ -330,6 +336,7 @@ xt_log "build $B, san=$SOAK_SAN, ${SECS}s, SIGKILL every ${KILL_EVERY}s, churn e
 	ps -eo pid,user,etime,pcpu,rss,args --sort=-pcpu | cut -c1-200 | head -25
 } >"$XT_DIR/box-start.txt"
 
+DMESG0=$(dmesg 2>/dev/null | wc -l)
 supervise &
 SUP_PID=$!
 XT_EXTRA_PIDS+=("$SUP_PID")
@@ -466,6 +473,10 @@ end_pid "$SUP_PID" "the supervisor"
 	uptime
 	ps -eo pid,user,etime,pcpu,rss,args --sort=-pcpu | cut -c1-200 | head -25
 } >"$XT_DIR/box-end.txt"
+# kernel trouble during the run (a stalled box explains stalled guests)
+dmesg 2>/dev/null | tail -n +$((DMESG0 + 1)) |
+	grep -E "BUG|lockup|hung|stall|Out of memory|oom-kill|segfault|general protection" \
+	>"$XT_DIR/dmesg.txt"
 
 python3 "$HERE/report.py" "$XT_DIR" "$SECS" "$KILL_EVERY" "$WARMUP" \
 	"${SOAK_FD_TOL:-2}" "${SOAK_RSS_TOL_KB:-4096}" "${SOAK_ALLOW_REORDER:-0}" \
