@@ -336,8 +336,8 @@ ds_cfg_set_global(struct ds_cfg_state *ps, const char *key, const char *val)
 	} else if (!strcmp(key, "state-file")) {
 		if (strcmp(val, "auto") != 0 && strcmp(val, "none") != 0 &&
 		    val[0] != '/')
-			BAD(ps, s, "state-file must be an absolute path, 'auto' "
-			    "or 'none'");
+			BAD(ps, s, "state-file must be an absolute path, "
+			    "'auto' or 'none'");
 		if (ds_cfg_copy_str(g->state_file, sizeof(g->state_file),
 				    val) != 0)
 			BAD(ps, s, "state-file is too long");

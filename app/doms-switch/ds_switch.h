@@ -52,7 +52,7 @@ extern int ds_logtype;
 #define DS_TXBUF		64
 #define DS_TENANT_NONE		0xffff
 #define DS_LEARN_CACHE		64	/* per worker, power of two */
-#define DS_MAC_LOCKED		(1ull << 63)	/* locked_mac: a MAC is pinned */
+#define DS_MAC_LOCKED		(1ull << 63)	/* locked_mac: MAC pinned */
 
 enum ds_port_kind {
 	DS_PORT_GUEST = 0,
@@ -252,7 +252,7 @@ struct ds_switch {
 		uint64_t denied;	/* claims refused (ds_claim) */
 		uint64_t restored;	/* pins read from the state file */
 		uint64_t refused;	/* state file lines refused */
-		uint64_t expired;	/* restored pins whose guest never came */
+		uint64_t expired;	/* restored, guest never came back */
 		uint64_t save_errors;	/* state file not written */
 	} own;
 	uint64_t start_tsc;
