@@ -42,7 +42,8 @@ stdbuf -oL -eL "$PKC" --lcores 0@0,1@1 --no-huge -m 256 --no-pci \
 	--file-prefix "xt$$_P" -d "$GUEST_SO" \
 	--vdev "net_xenshm_guest0,path=$PHSOCK" \
 	--vdev "net_xenshm_guest1,path=$PSOCK" -- --tx-port 1 --rx-port 1 \
-	--rate 2000 --link-wait 30000 --json "$XT_DIR/P.json" \
+	--rate 2000 --link-wait 30000 --report-interval 1000 \
+	--json "$XT_DIR/P.json" \
 	>"$XT_DIR/P.log" 2>&1 &
 P_PID=$!
 XT_EXTRA_PIDS+=("$P_PID")
