@@ -15,7 +15,7 @@
 #                       (testpmd as DomS) and smoke (three idle domUs)
 #   XENSHM_XEN_BREAK    none (default) | corrupt | devid: break the data
 #                       path on purpose; the verdict must then be FAIL
-#   XENSHM_XEN_TIMEOUT  seconds for the whole QEMU run (default 1080)
+#   XENSHM_XEN_TIMEOUT  seconds for the whole QEMU run (default 2400)
 #   XENSHM_XEN_CACHE    image cache (default /var/cache/xenshm/xen-images)
 #   XENSHM_XEN_MEM      QEMU memory in MiB (default 4096)
 #
@@ -28,7 +28,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: run-xen-test.sh BUILDDIR}" && pwd)
 phases=${XENSHM_XEN_PHASES:-xchk,switch}
 brk=${XENSHM_XEN_BREAK:-none}
-qtimeout=${XENSHM_XEN_TIMEOUT:-1080}
+qtimeout=${XENSHM_XEN_TIMEOUT:-2400}
 mem=${XENSHM_XEN_MEM:-4096}
 # No XSAVE: under TCG, Xen's save/restore of the extended (AVX) state of
 # PV vCPUs sharing a physical CPU corrupts them (seen as glibc and
