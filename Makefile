@@ -12,7 +12,7 @@ PREFIX     ?= /usr/local
 MESON_OPTS ?=
 
 .PHONY: all deps build build-san build-fuzz fuzz test test-xen demo bench \
-	install clean soak soak-san
+	install clean soak soak-san prove
 
 all: build
 
@@ -81,6 +81,12 @@ soak-san: deps $(BUILD_SOAK_SAN)/build.ninja
 bench: build
 	XENSHM_DEPS_BENCH=1 scripts/deps.sh
 	bench/run.sh $(BUILD)
+
+# Machine-checked proof (Frama-C) that the region-header check and the
+# ring consumer never access memory outside the region: test/proof/.
+prove:
+	XENSHM_DEPS_PROVE=1 scripts/deps.sh
+	test/proof/run.sh $(BUILD)/proof
 
 install: build
 	meson install -C $(BUILD)

@@ -5,6 +5,7 @@
 # run installs nothing.  Needs root for apt.
 #   scripts/deps.sh            build + test dependencies
 #   XENSHM_DEPS_XEN=1 ...      also what the real-Xen test needs (qemu, ...)
+#   XENSHM_DEPS_PROVE=1 ...    also Frama-C and its provers (make prove)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -18,6 +19,9 @@ if [ "${XENSHM_DEPS_XEN:-0}" = 1 ]; then
 fi
 if [ "${XENSHM_DEPS_BENCH:-0}" = 1 ]; then
 	pkgs+=(python3-matplotlib linux-perf)
+fi
+if [ "${XENSHM_DEPS_PROVE:-0}" = 1 ]; then
+	pkgs+=(frama-c-base why3 cvc4 z3)	# test/proof/run.sh
 fi
 
 missing=()
