@@ -27,8 +27,9 @@
 #   xt_forget PID             drop a PID from XT_EXTRA_PIDS once it was
 #                             reaped (wait): pid_max may be 32768, and the
 #                             cleanup must not SIGKILL a reused PID
-#   xt_proc_usage PID         echo "FDS RSS_KB ANON_KB" of a live process
-#                             (VmRSS, RssAnon; nothing if it is gone)
+#   xt_proc_usage PID         echo "FDS RSS_KB ANON_KB SHMEM_KB" of a live
+#                             process (VmRSS, RssAnon, RssShmem; nothing if
+#                             it is gone; no smaps, no mmap lock taken)
 #   xt_proc_rss_in PID RE     echo the KiB resident in its mappings whose
 #                             path matches the awk regex RE (smaps)
 #   xt_proc_start PID         echo its start time (ticks since boot): with the
@@ -309,21 +310,23 @@ xt_forget() {
 	XT_EXTRA_PIDS=("${keep[@]}")
 }
 
-# Open fds and resident memory of one process: "FDS RSS_KB ANON_KB"
-# (VmRSS; RssAnon, which leaves out shared memory such as DPDK's --no-huge
-# memfd and mapped guest regions), nothing if the process is gone.  For
-# leak checks over long runs (test/soak).
+# Open fds and resident memory of one process: "FDS RSS_KB ANON_KB
+# SHMEM_KB" (VmRSS; RssAnon, which leaves out shared memory such as DPDK's
+# --no-huge memfd and mapped guest regions; RssShmem, those), nothing if
+# the process is gone.  For leak checks over long runs (test/soak).
 xt_proc_usage() {
 	local pid=$1 fds rss
 	fds=$(ls /proc/"$pid"/fd 2>/dev/null | wc -l)
 	rss=$(awk '/^VmRSS:/ { r = $2 } /^RssAnon:/ { a = $2 }
-		END { if (r != "") print r, a }' /proc/"$pid"/status 2>/dev/null)
+		/^RssShmem:/ { s = $2 }
+		END { if (r != "") print r, a, s }' /proc/"$pid"/status 2>/dev/null)
 	[ -n "$rss" ] && echo "$fds $rss"
 }
 
 # KiB resident in the mappings of a process whose path matches an awk
 # regex, e.g. the shared xenshm regions: "memfd:xenshm-region".  Nothing if
-# the process is gone.
+# the process is gone.  Reading smaps holds the process's mmap lock: a
+# thread of it that page-faults meanwhile waits (seconds on a busy box).
 xt_proc_rss_in() {
 	awk -v re="$2" '/^[0-9a-f]+-[0-9a-f]+ / { m = ($6 ~ re) }
 		m && /^Rss:/ { k += $2 } END { print k + 0 }' \
