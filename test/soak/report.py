@@ -6,8 +6,9 @@
 # run directory:
 #   sw.tsv       one line per doms-switch incarnation
 #   churn.tsv    churn guest generations (start, stop, exit)
-#   samples.tsv  t name pid fds rss_kb anon_kb region_kb of the long-lived
-#                guests (region_kb: resident in the shared ring regions)
+#   samples.tsv  t name pid fds rss_kb anon_kb shmem_kb region_kb of the
+#                long-lived guests (region_kb: resident in the shared ring
+#                regions, from smaps)
 #   *.json       xenshm-pktcheck results; *.log their output
 #   fails.txt    failures the shell script saw itself
 # Exit 0 when every check passed.
@@ -61,13 +62,14 @@ for l in lines("fails.txt"):
 # ------------------------------------------------------------ doms-switch
 inc = []
 for l in lines("sw.tsv"):
-    n, pid, t0, t1, rc, how, up, fds, rss, anon, reg, linked = l[:12]
+    n, pid, t0, t1, rc, how, up, fds, rss, anon, shm, samp, linked = l[:13]
     inc.append(dict(n=int(n), pid=int(pid), t0=int(t0), t1=int(t1),
                     rc=int(rc), how=how, up=int(up),
                     fds=None if fds == "-" else int(fds),
                     rss=None if rss == "-" else int(rss),
                     anon=None if anon in ("-", "") else int(anon),
-                    reg=None if reg in ("-", "") else int(reg),
+                    shm=None if shm in ("-", "") else int(shm),
+                    samp=None if samp in ("-", "") else int(samp),
                     linked=set() if linked == "-" else set(linked.split(","))))
 kills = [i for i in inc if i["how"] == "killed"]
 selfx = [i for i in inc if i["how"] == "self"]
@@ -277,8 +279,8 @@ for g in ("la_rx", "lb_rx"):
 # judged: fds, and "own" memory = VmRSS - resident in the shared regions
 samples = {}
 for l in lines("samples.tsv"):
-    t, g, pid, fds, rss, anon, reg = [int(x) if i != 1 else x
-                                      for i, x in enumerate(l[:7])]
+    t, g, pid, fds, rss, anon, shm, reg = [int(x) if i != 1 else x
+                                           for i, x in enumerate(l[:8])]
     samples.setdefault(g, []).append(dict(t=t, fds=fds, rss=rss, anon=anon,
                                           reg=reg, own=rss - reg))
 
@@ -287,11 +289,13 @@ def cell(s):
     return "%d/%d/%d" % (s["fds"], s["rss"], s["own"])
 
 
-def judge(who, ss, k, what):
+def judge(who, ss, k, what, keys):
     """ss: samples after the warm-up, in time order; k: median width"""
-    for key, tol, name in (("fds", fd_tol, "fds"),
-                           ("own", rss_tol, "VmRSS - regions (KiB)"),
-                           ("anon", rss_tol, "RssAnon (KiB)")):
+    names = {"fds": (fd_tol, "fds"), "rss": (rss_tol, "VmRSS (KiB)"),
+             "own": (rss_tol, "VmRSS - regions (KiB)"),
+             "anon": (rss_tol, "RssAnon (KiB)")}
+    for key in keys:
+        tol, name = names[key]
         vals = [s[key] for s in ss if s[key] is not None]
         if len(vals) < 2 * k:
             continue
@@ -318,11 +322,14 @@ for g in LONG:
                                    after[-1]["rss"] - after[0]["rss"],
                                    after[-1]["own"] - after[0]["own"]),
                   "%d/%d" % (ss[-1]["reg"], ss[-1]["anon"])])
-    judge(g, after, k, "after the warm-up")
+    # VmRSS itself once the rings had time to wrap (regions resident)
+    judge(g, after, k, "after the warm-up",
+          ["fds", "own", "anon"] + (["rss"] if warmup >= 60 else []))
 
 swk = [dict(t=(i["t0"] - inc[0]["t0"]) // 1000, fds=i["fds"], rss=i["rss"],
-            anon=i["anon"], reg=i["reg"], own=i["rss"] - i["reg"])
-       for i in kills if i["fds"] is not None and i["reg"] is not None]
+            anon=i["anon"], shm=i["shm"], own=i["rss"] - i["shm"],
+            reg=i["shm"])
+       for i in kills if i["fds"] is not None and i["shm"] is not None]
 if len(swk) >= 6:
     after = [s for s in swk if s["t"] >= warmup]
     if len(after) < 10:
@@ -336,8 +343,8 @@ if len(swk) >= 6:
                                    swk[-1]["own"] - after[0]["own"]),
                   "%d/%d" % (swk[-1]["reg"], swk[-1]["anon"])])
     judge("doms-switch (at the SIGKILLs)", after, k,
-          "over the incarnations")
-elif secs >= 30:
+          "over the incarnations", ["fds", "anon"])
+elif secs >= 60:
     fail("doms-switch: only %d incarnations with fd/RSS samples" % len(swk))
 
 # ------------------------------------------------------------ sanitizers
@@ -407,8 +414,9 @@ if tel:
                 if t["gap_ms"] is not None)
     print("worker loop gap      longest per incarnation (telemetry before the"
           " kill, %d of %d): median %.0f ms, max %.0f ms (incarnation %d);"
-          " frames forwarded %d" % (len(tel), len(kills), gl[len(gl) // 2][0],
-                                    gl[-1][0], gl[-1][1], fwd_total))
+          " frames forwarded %d (counted until those snapshots)"
+          % (len(tel), len(kills), gl[len(gl) // 2][0], gl[-1][0], gl[-1][1],
+             fwd_total))
     print("switch drops         " + ", ".join(
         "%s %d" % kv for kv in sorted(drops_total.items()) if kv[1]))
 print("churn                cb_tx %d attach/leave cycles (%d SIGKILLed, %d "
@@ -441,13 +449,18 @@ if res.get("lc_tx"):
           "receiver during the churn gaps)" % (cc["rx"], s,
                                               100.0 * cc["rx"] / s if s else 0))
 print()
-print("fd count / VmRSS KiB / VmRSS minus the shared ring regions "
-      "(\"own\", KiB); warm-up %d s; judged: fds and own (and RssAnon), "
-      "median of the last samples - median of the first ones after the "
-      "warm-up, tolerance %d fds, %d KiB; doms-switch sampled at each "
-      "SIGKILL:" % (warmup, fd_tol, rss_tol))
+print("fd count / VmRSS KiB / own KiB (guests: VmRSS minus the shared ring "
+      "regions; doms-switch: VmRSS minus RssShmem); warm-up %d s; growth "
+      "judged as the median of the last samples - median of the first ones "
+      "after the warm-up, tolerance %d fds, %d KiB (guests: fds, own, "
+      "RssAnon%s; doms-switch, sampled at each SIGKILL: fds, RssAnon):"
+      % (warmup, fd_tol, rss_tol, ", VmRSS" if warmup >= 60 else ""))
 table_print(["process", "samples", "start", "after warm-up", "middle",
-             "end", "growth (end-warm)", "regions/anon at end"], table)
+             "end", "growth (end-warm)", "regions|shmem/anon at end"], table)
+sm = sorted(i["samp"] for i in kills if i["samp"] is not None)
+if sm:
+    print("  (sampling doms-switch before a kill took median %d ms, max %d ms)"
+          % (sm[len(sm) // 2], sm[-1]))
 print()
 print("box: start  " + first_line("box-start.txt"))
 print("box: end    " + first_line("box-end.txt"))

@@ -29,11 +29,13 @@
 #   * the fd count or resident memory of a long-lived guest, or of
 #     doms-switch across its incarnations, grew by more than SOAK_FD_TOL /
 #     SOAK_RSS_TOL_KB after the warm-up (sampled every SOAK_SAMPLE_EVERY s;
-#     doms-switch just before each SIGKILL).  The memory judged is VmRSS
-#     minus what is resident of the shared ring regions (memfd
-#     xenshm-region): a region is a fixed-size mapping (128 MiB here) whose
-#     pages become resident as the rings wrap, at a speed that depends on
-#     the traffic; VmRSS, the regions and RssAnon are printed too,
+#     doms-switch just before each SIGKILL).  Guests: fds, VmRSS minus
+#     what is resident of the shared ring regions (memfd xenshm-region, a
+#     fixed-size mapping of 128 MiB whose pages become resident as the
+#     rings wrap), RssAnon, and VmRSS itself when the warm-up is at least
+#     60 s (enough for the rings to wrap).  doms-switch (a new process
+#     every 5 s, so this is about state that outlives an incarnation):
+#     fds and RssAnon; its VmRSS is printed,
 #   * doms-switch exited by itself (crash, sanitizer abort), or did not end
 #     cleanly on SIGTERM at the end,
 #   * a long-lived guest did not re-attach in 3 consecutive incarnations in
@@ -145,14 +147,19 @@ declare -A TENANT=([la_tx]=ta [la_rx]=ta [cb_tx]=tb [lb_rx]=tb [lc_tx]=tc
 # $STOPALL exists.  While $NOKILL does not exist it SIGKILLs each
 # incarnation KILL_EVERY s after its start, sampling its fds and VmRSS
 # just before.  One line per incarnation in sw.tsv:
-#   n pid start_ms end_ms rc how up_ms fds rss_kb anon_kb region_kb linked_up
+#   n pid start_ms end_ms rc how up_ms fds rss_kb anon_kb shmem_kb samp_ms
+#   linked_up
+# (from /proc/PID/status, not smaps: reading smaps holds the switch's mmap
+# lock while its worker page-faults into freshly mapped guest regions, and
+# stalled forwarding for seconds on this busy box; samp_ms: sampling to
+# SIGKILL)
 # how: killed (by us), term (final SIGTERM), self (ended by itself);
 # up_ms: from start until every long-lived guest's link was up (-1: never).
 SW_EAL="--lcores 0@($CPUS),1@($CPUS) --no-huge -m 512 --no-pci"
 REGION_RE="memfd:xenshm-region"
 LONG_RE="^doms-switch: (${LONG// /|}): link up"
 supervise() {
-	local n=0 pid t0 t rc how up fds rss anon reg u linked log tel
+	local n=0 pid t0 t rc how up fds rss anon shm samp u linked log tel
 	trap - EXIT INT TERM
 	while [ ! -e "$STOPALL" ]; do
 		n=$((n + 1))
@@ -164,7 +171,7 @@ supervise() {
 		pid=$!
 		echo "$pid" >"$XT_DIR/sw.pid"
 		echo "$n" >"$XT_DIR/sw.cur"
-		how=self up=-1 fds=- rss=- anon=- reg=- tel=0
+		how=self up=-1 fds=- rss=- anon=- shm=- samp=- tel=0
 		while kill -0 "$pid" 2>/dev/null; do
 			t=$(now_ms)
 			if [ "$up" = -1 ] && [ "$(grep -oE "$LONG_RE" "$log" |
@@ -187,23 +194,22 @@ supervise() {
 					>"$XT_DIR/sw/$n.tel" 2>&1 &
 			fi
 			if [ ! -e "$NOKILL" ] && [ $((t - t0)) -ge $((KILL_EVERY * 1000)) ]; then
-				u=$(xt_proc_usage "$pid") && read -r fds rss anon <<<"$u"
-				reg=$(xt_proc_rss_in "$pid" "$REGION_RE")
+				u=$(xt_proc_usage "$pid") && read -r fds rss anon shm <<<"$u"
 				how=killed
 				kill -KILL "$pid" 2>/dev/null
+				samp=$(($(now_ms) - t))
 				break
 			fi
 			sleep 0.1
 		done
 		if [ "$how" = term ]; then
-			u=$(xt_proc_usage "$pid") && read -r fds rss anon <<<"$u"
-			reg=$(xt_proc_rss_in "$pid" "$REGION_RE")
+			u=$(xt_proc_usage "$pid") && read -r fds rss anon shm <<<"$u"
 		fi
 		wait "$pid" 2>/dev/null
 		rc=$?
 		linked=$(grep -oE "^doms-switch: [A-Za-z0-9_]+: link up" "$log" |
 			awk '{ print $2 }' | tr -d : | sort -u | paste -sd, -)
-		echo "$n $pid $t0 $(now_ms) $rc $how $up $fds $rss $anon ${reg:--} ${linked:--}" \
+		echo "$n $pid $t0 $(now_ms) $rc $how $up $fds $rss $anon $shm $samp ${linked:--}" \
 			>>"$XT_DIR/sw.tsv"
 		[ "$how" = self ] && [ ! -e "$STOPALL" ] && sleep 0.5
 	done
