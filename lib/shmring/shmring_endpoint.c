@@ -215,6 +215,22 @@ shmring_doms_attached(const struct shmring_doms_ep *ep)
 }
 
 bool
+shmring_guest_quiesce_pending(const struct shmring_guest_ep *ep)
+{
+	return ep->quiesce_pending && !ep->attached;
+}
+
+void
+shmring_guest_quiesced(struct shmring_guest_ep *ep)
+{
+	if (!shmring_guest_quiesce_pending(ep))
+		return;
+	ep->quiesce_pending = false;
+	if (ep->ops->guest_quiesced != NULL)
+		ep->ops->guest_quiesced(ep);
+}
+
+bool
 shmring_doms_handshaking(const struct shmring_doms_ep *ep)
 {
 	return ep->handshaking;

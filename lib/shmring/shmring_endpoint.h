@@ -109,16 +109,8 @@ int shmring_guest_last_error(const struct shmring_guest_ep *ep);
  * next poll() does the move.  _pending() says whether the endpoint is
  * waiting for it (never on the host transport, nor while attached).
  */
-#ifdef SHMRING_HAVE_XEN
 bool shmring_guest_quiesce_pending(const struct shmring_guest_ep *ep);
 void shmring_guest_quiesced(struct shmring_guest_ep *ep);
-#else
-static inline bool
-shmring_guest_quiesce_pending(const struct shmring_guest_ep *ep)
-{ (void)ep; return false; }
-static inline void
-shmring_guest_quiesced(struct shmring_guest_ep *ep) { (void)ep; }
-#endif
 void shmring_guest_close(struct shmring_guest_ep *ep);
 
 /* DomS side.  'limits' may be NULL for shmring_limits_default(). */

@@ -56,6 +56,9 @@ struct shmring_guest_ep {
 	uint32_t epoch;		/* last value written to the guest line */
 	uint32_t peer_epoch;	/* DomS epoch of the attached peer */
 	bool attached;		/* between PEER_UP and PEER_DOWN */
+	/* set by a transport at PEER_DOWN when it must know the caller's
+	 * data path has left the region; cleared by shmring_guest_quiesced() */
+	bool quiesce_pending;
 	int last_err;		/* SHMRING_E_* of the last failure */
 	void *priv;		/* transport state */
 };
@@ -90,6 +93,10 @@ struct shmring_transport_ops {
 			  size_t why_len);
 	/* Withdraw the region and free priv. */
 	void (*guest_close)(struct shmring_guest_ep *ep);
+	/* Optional: the caller's data path has left the region after the
+	 * PEER_DOWN that set ep->quiesce_pending (the Xen transport may then
+	 * move the region). */
+	void (*guest_quiesced)(struct shmring_guest_ep *ep);
 
 	/* Prepare to look for a guest; no peer is contacted yet. */
 	int (*doms_open)(struct shmring_doms_ep *ep, char *why,

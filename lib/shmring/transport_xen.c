@@ -119,11 +119,6 @@ struct xen_guest {
 	char be[XST_PATH_MAX];		/* assigned backend directory */
 	bool published;			/* offer for granted_to written */
 	bool dirty;			/* a watch fired */
-	/*
-	 * The caller's data path is out of the region (shmring_guest_
-	 * quiesced() since the last PEER_DOWN): it may be moved.
-	 */
-	bool quiesced;
 	uint64_t next_check_ns;
 	uint64_t last_check_ns;
 	char last_reject[SHMRING_WHY_MAX];
@@ -164,7 +159,7 @@ guest_down(struct shmring_guest_ep *ep, int err)
 		guest_set_state(g, SHMRING_XB_INITIALISED);
 	g->dirty = true;
 	/* The caller's bursts may still be in the region. */
-	g->quiesced = false;
+	ep->quiesce_pending = true;
 	return SHMRING_EV_PEER_DOWN;
 }
 
@@ -356,7 +351,7 @@ guest_reconcile(struct shmring_guest_ep *ep, char *why, size_t why_len)
 		 * The move copies the region into new pages and maps them
 		 * over it: no burst of the caller may be in it any more.
 		 */
-		if (!g->quiesced) {
+		if (ep->quiesce_pending) {
 			WHY("region to be moved to DomS %u once the data path "
 			    "has stopped (shmring_guest_quiesced)", b);
 			ep->last_err = SHMRING_E_NO_PEER;
@@ -481,7 +476,6 @@ xen_guest_open(struct shmring_guest_ep *ep, char *why, size_t why_len)
 	}
 	g->backend = SHMRING_XEN_DOMID_ANY;
 	g->dirty = true;
-	g->quiesced = true;	/* no data path before the first PEER_UP */
 	g->xs = xs_open(0);
 	if (g->xs == NULL) {
 		WHY("cannot open xenstore: %s (is this a Xen domain with "
@@ -534,36 +528,13 @@ xen_guest_close(struct shmring_guest_ep *ep)
 	ep->attached = false;
 }
 
-/*
- * Guest side: the caller's data path has left the region since the last
- * PEER_DOWN.  Declared in shmring_endpoint.h; only the Xen transport ever
- * moves a region, so for the host transport there is nothing to wait
- * for.  Until the ops table has a guest_quiesced entry (shmring_
- * transport.h), the dispatch is here.
- */
-bool
-shmring_guest_quiesce_pending(const struct shmring_guest_ep *ep)
+/* The caller's data path left the region: a move may be waiting. */
+static void
+xen_guest_quiesced(struct shmring_guest_ep *ep)
 {
-	const struct xen_guest *g;
+	struct xen_guest *g = ep->priv;
 
-	if (ep == NULL || ep->ops != &shmring_transport_xen_ops ||
-	    ep->priv == NULL || ep->attached)
-		return false;
-	g = ep->priv;
-	return !g->quiesced;
-}
-
-void
-shmring_guest_quiesced(struct shmring_guest_ep *ep)
-{
-	struct xen_guest *g;
-
-	if (!shmring_guest_quiesce_pending(ep))
-		return;
-	g = ep->priv;
-	g->quiesced = true;
-	/* A move may be waiting for this: look again at the next poll. */
-	g->dirty = true;
+	g->dirty = true;	/* look again at the next poll */
 }
 
 /* ----------------------------------------------------------------- DomS */
@@ -1111,6 +1082,7 @@ const struct shmring_transport_ops shmring_transport_xen_ops = {
 	.guest_open = xen_guest_open,
 	.guest_poll = xen_guest_poll,
 	.guest_close = xen_guest_close,
+	.guest_quiesced = xen_guest_quiesced,
 	.doms_open = xen_doms_open,
 	.doms_poll = xen_doms_poll,
 	.doms_detach = xen_doms_detach,
