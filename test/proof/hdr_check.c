@@ -20,7 +20,8 @@
  *                          region.  Proves every read lies in page 0.
  *
  * Writes go only to the caller's private info and 'why' buffers, whose
- * bounds Eva checks too.
+ * bounds Eva checks too.  On success, the ranges the data path relies on
+ * (slot size, MTU, ring size, ...) are asserted and must be proved.
  */
 
 #include <stdint.h>
@@ -64,6 +65,23 @@ proof_hdr_page(void)
 	any_offer(&offer);
 	rc = shmring_ep_doms_verify(page0, size, &offer, &info, why,
 				    sizeof(why));
+	if (rc == SHMRING_OK) {
+		/*
+		 * What the data path takes from an accepted header, for every
+		 * header: the ranges cons_ok (contracts.h) needs and the
+		 * layout's fixed parts.
+		 */
+		/*@ assert accepted_params:
+			1 <= info.params.n_qp <= 16 &&
+			64 <= info.params.ring_size <= 32768 &&
+			256 <= info.params.slot_size <= 65536 &&
+			info.params.slot_size % 64 == 0 &&
+			68 <= info.params.mtu <= 9600; */
+		/*@ assert accepted_layout:
+			info.layout.rings_offset == 4096 &&
+			info.layout.region_size <= 4294967296 &&
+			info.layout.buf_offset >= 4096; */
+	}
 	Frama_C_show_each_verify_rc(rc);
 }
 
