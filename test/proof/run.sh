@@ -10,15 +10,17 @@
 #   test/proof/run.sh [OUTDIR]        (make prove; meson test --suite proof)
 #
 # Steps (each must pass; the run fails on the first that does not):
-#   1. Z3 proves, on 32-bit bit-vectors, the one fact WP assumes
+#   0. Z3 proves, on 32-bit bit-vectors, the one fact WP assumes
 #      (logic.h: 0 <= (x & m) <= m).
-#   2. Eva, hdr_check.c: the header check, every header and mapped size.
+#   1. Eva, hdr_check.c: the header check, every header and mapped size.
+#   2. layout_all.c (compiled, not Frama-C): for all 130 174 accepted
+#      geometries, the pointers cons_init/prod_init make lie in the region.
 #   3. Eva, ring_eva.c: both ends of every ring of five region
 #      geometries, peer writing anything at any time.
 #   4. WP, ring_wp.c: the consumer functions against contracts.h, for
 #      every geometry.
 # Prints the alarm count of each analysis and the properties proved.
-# Needs frama-c-base, cvc4 and z3 (XENSHM_DEPS_PROVE=1 scripts/deps.sh).
+# Needs frama-c-base, why3, cvc4, z3 (XENSHM_DEPS_PROVE=1 scripts/deps.sh) and cc.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -27,7 +29,7 @@ mkdir -p "$out/gen"
 out=$(cd "$out" && pwd)
 start=$SECONDS
 
-for tool in frama-c cvc4 z3 why3 python3; do
+for tool in frama-c cvc4 z3 why3 python3 cc; do
 	if ! command -v "$tool" >/dev/null; then
 		echo "prove: $tool not found (XENSHM_DEPS_PROVE=1 scripts/deps.sh)" >&2
 		exit 1
@@ -54,8 +56,8 @@ if ! grep -q 'name = "CVC4"' "$WHY3CONFIG" 2>/dev/null; then
 		fail "why3 config detect (see $out/why3-detect.log)"
 fi
 
-# ---- 1. the assumed bit fact, on real 32-bit AND ----------------------
-echo "== 1/4 Z3: 0 <= (x & m) <= m for all 32-bit x, m (logic.h's axioms)"
+# ---- 0. the assumed bit fact, on real 32-bit AND ----------------------
+echo "== 0/4 Z3: 0 <= (x & m) <= m for all 32-bit x, m (logic.h's axioms)"
 res=$(z3 "$here/land_mask.smt2")
 [ "$res" = unsat ] || fail "z3 says '$res' for land_mask.smt2, expected unsat"
 echo "   proved (negation unsat)"
@@ -85,8 +87,8 @@ eva_check() {
 	fi
 }
 
-# ---- 2. header check, general ----------------------------------------
-echo "== 2/4 Eva: region-header check (shmring_ep_doms_verify), any header, any size"
+# ---- 1. header check, general ----------------------------------------
+echo "== 1/4 Eva: region-header check (shmring_ep_doms_verify), any header, any size"
 fc -cpp-extra-args="$shim,-I$lib" \
 	"$here/hdr_check.c" "$lib/shmring_endpoint.c" "$lib/shmring_region.c" \
 	"$lib/shmring_handshake.c" \
@@ -99,6 +101,16 @@ eva_check "$out/hdr_check.log" hdr_check
 grep -q 'Values at end of function proof_hdr_page' "$out/hdr_check.log" ||
 	fail "hdr_check: the accepting path was not analysed"
 echo "   ($((SECONDS - t)) s)"; t=$SECONDS
+
+# ---- 2. header to cons_ok, every geometry, by exhaustion -------------
+echo "== 2/4 every accepted geometry: cons_init/prod_init pointers inside the region"
+nice -n 10 cc -O2 -std=c11 -D_DEFAULT_SOURCE -I"$lib" "$here/layout_all.c" \
+	"$lib/shmring_region.c" -o "$out/layout_all" >"$out/layout_all.log" 2>&1 ||
+	fail "cc layout_all.c (see $out/layout_all.log)"
+"$out/layout_all" >>"$out/layout_all.log" 2>&1 || {
+	cat "$out/layout_all.log" >&2; fail "layout_all"; }
+tail -n 1 "$out/layout_all.log" | sed 's/^/   /'
+t=$SECONDS
 
 # ---- 3. both ends on whole regions, instances ------------------------
 echo "== 3/4 Eva: every ring of 5 region geometries, peer writes anything"
