@@ -11,7 +11,7 @@ BUILD_SOAK_SAN ?= build-soak-san
 PREFIX     ?= /usr/local
 MESON_OPTS ?=
 
-.PHONY: all deps build build-san build-fuzz fuzz test test-xen demo bench \
+.PHONY: all deps test-deps build build-san build-fuzz fuzz test test-xen demo bench \
 	install clean soak soak-san prove
 
 all: build
@@ -46,9 +46,13 @@ build-fuzz: deps $(BUILD_FUZZ)/build.ninja
 fuzz: build-fuzz
 	test/fuzz/run-fuzz.sh --long $(BUILD_FUZZ) $${FUZZ_RUNS:-10000000}
 
-# The real-Xen test (suite 'xen') needs QEMU and debootstrap as well.
-test: build build-san build-fuzz
-	XENSHM_DEPS_XEN=1 scripts/deps.sh
+# The real-Xen test (suite 'xen') needs QEMU and debootstrap as well, and
+# the proof (suite 'proof') Frama-C and its provers.  Installed before the
+# builds: meson registers those suites only where it finds their tools.
+test-deps:
+	XENSHM_DEPS_XEN=1 XENSHM_DEPS_PROVE=1 scripts/deps.sh
+
+test: test-deps build build-san build-fuzz
 	scripts/run-tests.sh $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ):fuzz
 
 test-xen: build
@@ -92,4 +96,4 @@ install: build
 	meson install -C $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ)
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ) $(BUILD_SOAK) $(BUILD_SOAK_SAN)
