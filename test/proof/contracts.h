@@ -3,7 +3,7 @@
  */
 
 /*
- * ACSL contracts of the consumer half of lib/shmring/shmring_ring.h.
+ * ACSL contracts of the consumer half of lib/shmring/include/shmring_ring.h.
  * Frama-C only (run.sh); lib/ stays free of annotations.  Frama-C merges
  * a contract written on a later declaration of a function with the
  * function's definition, so these bind the real functions.

@@ -3,7 +3,7 @@
  */
 
 /*
- * WP unit: the consumer functions of lib/shmring/shmring_ring.h against
+ * WP unit: the consumer functions of lib/shmring/include/shmring_ring.h against
  * the contracts in contracts.h, for every consumer state that satisfies
  * cons_ok: any ring size (only mask + 1 descriptor entries readable),
  * any slot size up to 64 KiB, any buffer-area size, any private and

@@ -3,7 +3,7 @@
 # Copyright(c) 2026 The xenshm authors
 #
 # Machine-checked proof that DomS's region-header check and the consumer
-# side of lib/shmring/shmring_ring.h never access memory outside the
+# side of lib/shmring/include/shmring_ring.h never access memory outside the
 # region, whatever the peer writes.  test/proof/README.md says what is
 # proved and what is assumed.
 #
@@ -45,7 +45,8 @@ fail() {
 fc() {
 	nice -n 10 frama-c -c11 -machdep x86_64 "$@"
 }
-lib=$top/lib/shmring
+lib=$top/lib/shmring/include
+libint=$top/lib/shmring
 shim="-include,$here/shim/stdatomic.h"
 
 # Why3 (WP's link to the provers) gets its own configuration here rather
@@ -89,9 +90,9 @@ eva_check() {
 
 # ---- 1. header check, general ----------------------------------------
 echo "== 1/4 Eva: region-header check (shmring_ep_doms_verify), any header, any size"
-fc -cpp-extra-args="$shim,-I$lib" \
-	"$here/hdr_check.c" "$lib/shmring_endpoint.c" "$lib/shmring_region.c" \
-	"$lib/shmring_handshake.c" \
+fc -cpp-extra-args="$shim,-I$lib,-I$libint" \
+	"$here/hdr_check.c" "$libint/shmring_endpoint.c" "$libint/shmring_region.c" \
+	"$libint/shmring_handshake.c" \
 	-eva -eva-precision 3 -eva-split-return full \
 	-then -report >"$out/hdr_check.log" 2>&1 ||
 	fail "frama-c (see $out/hdr_check.log)"
@@ -104,8 +105,8 @@ echo "   ($((SECONDS - t)) s)"; t=$SECONDS
 
 # ---- 2. header to cons_ok, every geometry, by exhaustion -------------
 echo "== 2/4 every accepted geometry: cons_init/prod_init pointers inside the region"
-nice -n 10 cc -O2 -std=c11 -D_DEFAULT_SOURCE -I"$lib" "$here/layout_all.c" \
-	"$lib/shmring_region.c" -o "$out/layout_all" >"$out/layout_all.log" 2>&1 ||
+nice -n 10 cc -O2 -std=c11 -D_DEFAULT_SOURCE -I"$lib" -I"$libint" "$here/layout_all.c" \
+	"$libint/shmring_region.c" -o "$out/layout_all" >"$out/layout_all.log" 2>&1 ||
 	fail "cc layout_all.c (see $out/layout_all.log)"
 "$out/layout_all" >>"$out/layout_all.log" 2>&1 || {
 	cat "$out/layout_all.log" >&2; fail "layout_all"; }
@@ -114,8 +115,8 @@ t=$SECONDS
 
 # ---- 3. both ends on whole regions, instances ------------------------
 echo "== 3/4 Eva: every ring of 5 region geometries, peer writes anything"
-fc -cpp-extra-args="$shim,-I$here,-I$lib" \
-	"$here/ring_eva.c" "$lib/shmring_region.c" \
+fc -cpp-extra-args="$shim,-I$here,-I$lib,-I$libint" \
+	"$here/ring_eva.c" "$libint/shmring_region.c" \
 	-eva -eva-precision 2 -eva-auto-loop-unroll 70 -eva-split-return full \
 	-then -metrics -metrics-eva-cover \
 	-then -report >"$out/ring_eva.log" 2>&1 ||
@@ -145,7 +146,7 @@ python3 "$here/weave.py" "$lib/shmring_ring.h" "$out/gen/shmring_ring.h"
 wp_fcts=shmring_load_acquire,shmring_store_release,shmring_cons_avail
 wp_fcts+=,shmring_desc_check,shmring_cons_data,shmring_cons_frame
 wp_fcts+=,shmring_cons_release,shmring_dequeue_burst
-fc -cpp-extra-args="$shim,-I$out/gen,-I$here,-I$lib" "$here/ring_wp.c" \
+fc -cpp-extra-args="$shim,-I$out/gen,-I$here,-I$lib,-I$libint" "$here/ring_wp.c" \
 	-wp -wp-rte -wp-fct "$wp_fcts" -wp-prover qed,cvc4 \
 	-wp-timeout 30 -wp-par 1 -wp-session "$out/wp-session" \
 	>"$out/ring_wp.log" 2>&1 || fail "frama-c (see $out/ring_wp.log)"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 The xenshm authors
 #
-# Copy lib/shmring/shmring_ring.h to OUT, inserting the ACSL loop
+# Copy lib/shmring/include/shmring_ring.h to OUT, inserting the ACSL loop
 # annotations WP needs in front of the two consumer loops.  Only comments
 # are added: the C code WP proves is byte for byte the library's (this
 # script checks that by stripping the annotations again).  An anchor that

@@ -4,12 +4,12 @@
 #
 # The real-Xen test's shell scripts name xenstore keys of the xenshm
 # device directories as literals; each must be one of the names in
-# lib/shmring/shmring_xs_keys.h, the one list the transport and
+# lib/shmring/include/shmring_xs_keys.h, the one list the transport and
 # xenshm-ctl use.  Runs without Xen (suite xen-keys).
 #   test/xen/check-keys.sh SRCDIR
 set -uo pipefail
 src=${1:?usage: check-keys.sh SRCDIR}
-hdr=$src/lib/shmring/shmring_xs_keys.h
+hdr=$src/lib/shmring/include/shmring_xs_keys.h
 known=$(sed -n 's/^#define SHMRING_XS_[A-Z_]*[[:space:]]*"\([a-z-]*\)".*/\1/p' "$hdr" | sort -u)
 [ -n "$known" ] || { echo "check-keys: no key names in $hdr"; exit 1; }
 bad=0
