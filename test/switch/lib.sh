@@ -77,7 +77,8 @@ start_switch() {
 		--file-prefix "$PFX-sw" >>"$RUN/switch.log" 2>&1 &
 	SW_PID=$!
 	PIDS+=("$SW_PID")
-	wait_for 20 "switch telemetry" tel_ok || {
+	# EAL start-up alone can take 20 s on a loaded machine.
+	wait_for "${SW_START_WAIT:-90}" "switch telemetry" sw_up || {
 		cat "$RUN/switch.log"
 		die "doms-switch did not come up"
 	}
@@ -87,6 +88,10 @@ tel() {
 	echo "$1" | timeout 10 dpdk-telemetry.py -f "$PFX-sw" 2>/dev/null
 }
 tel_ok() { tel /doms_switch/info | grep -q '"version"'; }
+sw_up() {
+	kill -0 "$SW_PID" 2>/dev/null || die "doms-switch exited"
+	tel_ok
+}
 
 # jq-like: tel_get CMD 'python expression on d (the reply value)'
 tel_get() {
