@@ -70,7 +70,8 @@ for l in lines("sw.tsv"):
                     anon=None if anon in ("-", "") else int(anon),
                     shm=None if shm in ("-", "") else int(shm),
                     samp=None if samp in ("-", "") else int(samp),
-                    linked=set() if linked == "-" else set(linked.split(","))))
+                    linked=set() if linked == "-" else set(linked.split(",")),
+                    exit_ms=int(l[13]) if len(l) > 13 else None))
 kills = [i for i in inc if i["how"] == "killed"]
 selfx = [i for i in inc if i["how"] == "self"]
 for i in selfx:
@@ -401,6 +402,13 @@ if ki:
     print("kill interval        median %d ms, max %d ms (kill -> restart -> "
           "%d s -> kill; longer when the box stalls)"
           % (ki[len(ki) // 2], ki[-1], kill_every))
+ex = sorted(i["exit_ms"] for i in kills if i["exit_ms"] is not None)
+if ex:
+    print("exit after SIGKILL   median %d ms, max %d ms (incarnation %d; the "
+          "next start waits until the killed one is reaped)"
+          % (ex[len(ex) // 2], ex[-1], max((i for i in kills if i["exit_ms"]
+                                            is not None),
+                                           key=lambda i: i["exit_ms"])["n"]))
 if ups:
     print("re-attach            all 4 long-lived guests up before the kill "
           "in %d/%d incarnations; start -> all up: median %d ms, p90 %d ms,"

@@ -155,18 +155,21 @@ declare -A TENANT=([la_tx]=ta [la_rx]=ta [cb_tx]=tb [lb_rx]=tb [lc_tx]=tc
 # incarnation KILL_EVERY s after its start, sampling its fds and VmRSS
 # just before.  One line per incarnation in sw.tsv:
 #   n pid start_ms end_ms rc how up_ms fds rss_kb anon_kb shmem_kb samp_ms
-#   linked_up
-# (from /proc/PID/status, not smaps: reading smaps holds the switch's mmap
-# lock while its worker page-faults into freshly mapped guest regions, and
-# stalled forwarding for seconds on this busy box; samp_ms: sampling to
-# SIGKILL)
+#   linked_up exit_ms
+# fds/memory from /proc/PID/status (smaps would hold the switch's mmap
+# lock while its worker faults into freshly mapped guest regions);
+# samp_ms: sampling to SIGKILL; end_ms: when it was reaped; exit_ms: from
+# the SIGKILL to the reaping.  The next start waits for the reaping: a
+# killed doms-switch was seen to take 10-23 s to exit on a busy box, its
+# last thread in D state in inotify_release -> fsnotify_destroy_group ->
+# __flush_work (the kernel's fsnotify mark destruction).
 # how: killed (by us), term (final SIGTERM), self (ended by itself);
 # up_ms: from start until every long-lived guest's link was up (-1: never).
 SW_EAL="--lcores 0@($CPUS),1@($CPUS) --no-huge -m 512 --no-pci"
 REGION_RE="memfd:xenshm-region"
 LONG_RE="^doms-switch: (${LONG// /|}): link up"
 supervise() {
-	local n=0 pid t0 t rc how up fds rss anon shm samp u linked log tel
+	local n=0 pid t0 t rc how up fds rss anon shm samp u linked log tel tk te
 	trap - EXIT INT TERM
 	while [ ! -e "$STOPALL" ]; do
 		n=$((n + 1))
@@ -178,7 +181,7 @@ supervise() {
 		pid=$!
 		echo "$pid" >"$XT_DIR/sw.pid"
 		echo "$n" >"$XT_DIR/sw.cur"
-		how=self up=-1 fds=- rss=- anon=- shm=- samp=- tel=0
+		how=self up=-1 fds=- rss=- anon=- shm=- samp=- tel=0 tk=
 		while kill -0 "$pid" 2>/dev/null; do
 			t=$(now_ms)
 			if [ "$up" = -1 ] && [ "$(grep -oE "$LONG_RE" "$log" |
@@ -204,7 +207,8 @@ supervise() {
 				u=$(xt_proc_usage "$pid") && read -r fds rss anon shm <<<"$u"
 				how=killed
 				kill -KILL "$pid" 2>/dev/null
-				samp=$(($(now_ms) - t))
+				tk=$(now_ms)
+				samp=$((tk - t))
 				break
 			fi
 			sleep 0.1
@@ -216,8 +220,9 @@ supervise() {
 		rc=$?
 		linked=$(grep -oE "^doms-switch: [A-Za-z0-9_]+: link up" "$log" |
 			awk '{ print $2 }' | tr -d : | sort -u | paste -sd, -)
-		echo "$n $pid $t0 $(now_ms) $rc $how $up $fds $rss $anon $shm $samp ${linked:--}" \
-			>>"$XT_DIR/sw.tsv"
+		te=$(now_ms)
+		echo "$n $pid $t0 $te $rc $how $up $fds $rss $anon $shm $samp" \
+			"${linked:--} ${tk:+$((te - tk))}" >>"$XT_DIR/sw.tsv"
 		[ "$how" = self ] && [ ! -e "$STOPALL" ] && sleep 0.5
 	done
 }
