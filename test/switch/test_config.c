@@ -13,17 +13,7 @@
 #include <string.h>
 
 #include "ds_config.h"
-
-static int failures;
-
-#define CHECK(cond, ...) do {						\
-	if (!(cond)) {							\
-		failures++;						\
-		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);	\
-		fprintf(stderr, __VA_ARGS__);				\
-		fprintf(stderr, "\n");					\
-	}								\
-} while (0)
+#include "ds_check.h"
 
 static struct ds_config cfg;
 

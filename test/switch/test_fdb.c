@@ -19,17 +19,7 @@
 #include <rte_malloc.h>
 
 #include "ds_fdb.h"
-
-static int failures;
-
-#define CHECK(cond, ...) do {						\
-	if (!(cond)) {							\
-		failures++;						\
-		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);	\
-		fprintf(stderr, __VA_ARGS__);				\
-		fprintf(stderr, "\n");					\
-	}								\
-} while (0)
+#include "ds_check.h"
 
 #define MAC(n)	(0x020000000000ull | (n))
 

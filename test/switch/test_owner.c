@@ -19,17 +19,7 @@
 
 #include "ds_config.h"
 #include "ds_owner.h"
-
-static int failures;
-
-#define CHECK(cond, ...) do {						\
-	if (!(cond)) {							\
-		failures++;						\
-		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);	\
-		fprintf(stderr, __VA_ARGS__);				\
-		fprintf(stderr, "\n");					\
-	}								\
-} while (0)
+#include "ds_check.h"
 
 /*
  * Tenants red (0) and blue (1).  s: strict 02::01 in red; s2: strict

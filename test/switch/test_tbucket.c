@@ -11,17 +11,7 @@
 #include <stdio.h>
 
 #include "ds_tbucket.h"
-
-static int failures;
-
-#define CHECK(cond, ...) do {						\
-	if (!(cond)) {							\
-		failures++;						\
-		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);	\
-		fprintf(stderr, __VA_ARGS__);				\
-		fprintf(stderr, "\n");					\
-	}								\
-} while (0)
+#include "ds_check.h"
 
 #define HZ 2000000000ull	/* a 2 GHz clock */
 
