@@ -1126,20 +1126,10 @@ make_fds(enum fdmode mode, struct region *r, int *fds, char *why, size_t wl)
 		fds[0] = p[0];
 		return 1;
 	case FD_FILE:
-		snprintf(path, sizeof(path), "/var/tmp/xenshm-attack.%d",
-			 (int)getpid());
-		fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fd < 0)
-			break;
-		unlink(path);
-		if (ftruncate(fd, (off_t)r->l.region_size) != 0) {
-			close(fd);
-			break;
-		}
-		fds[0] = fd;
-		return 1;
 	case FD_SHM_FILE:
-		snprintf(path, sizeof(path), "/dev/shm/xenshm-attack.%d",
+		/* a plain file of the region's size: on disk, or on tmpfs */
+		snprintf(path, sizeof(path), "%s/xenshm-attack.%d",
+			 mode == FD_FILE ? "/var/tmp" : "/dev/shm",
 			 (int)getpid());
 		fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (fd < 0)
