@@ -4,7 +4,7 @@
 # line "N passed, N failed" over all of them.  Exit 0 only if none failed.
 # An argument DIR:SUITE runs only that suite of DIR.
 set -uo pipefail
-pass=0 fail=0
+pass=0 fail=0 failed=()
 for arg in "$@"; do
 	# DIR, or DIR:SUITE for one suite only (build-fuzz:fuzz)
 	b=${arg%%:*} suite=()
@@ -22,6 +22,15 @@ print(n)' "$log")
 	t=$(grep -c . "$log")
 	pass=$((pass + p))
 	fail=$((fail + t - p))
+	# Name what failed, with its time: CI keeps only the tail of this output.
+	mapfile -t -O "${#failed[@]}" failed < <(python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    t = json.loads(l)
+    if t["result"] not in ("OK", "EXPECTEDFAIL"):
+        why = [x for x in (t.get("stdout") or "").splitlines() if x.strip()][-3:]
+        print("%s: %s %s after %.1f s | %s" % (sys.argv[2], t["name"],
+              t["result"], t["duration"], " | ".join(why)[-400:]))' "$log" "$b")
 done
+for f in "${failed[@]}"; do echo "FAILED $f"; done
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
