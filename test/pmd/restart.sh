@@ -12,9 +12,13 @@
 #        DomS notices and keeps transmitting (dropping), start a new guest:
 #        DomS reconnects by itself, without a port stop/start.
 #
-# "Resumes within one second" is measured from the moment the restarted
-# testpmd is ready (its prompt answers, its port started during init) to
-# the first frame it receives; EAL start-up time is reported beside it.
+# The resume time is measured from the moment the restarted testpmd is
+# ready (its prompt answers, its port started during init) to the first
+# frame it receives, and printed with EAL start-up time beside it.  On a
+# quiet box it is well under DomS's retry back-off cap (250 ms) plus one
+# handshake; the check only bounds it at 5 s, which still fails if the
+# side that stayed up needed anything but its own retry (a port restart,
+# the 10 s hold-off of a faulted peer), and holds on a loaded CI box.
 
 . "${XENSHM_TEST_LIB:-$(dirname "$0")/../lib}/xenshm-test.sh"
 
@@ -89,7 +93,7 @@ t_ready=$(xt_now_ms)
 xt_cmd "$NEW" start
 ms=$(wait_rx "$NEW")
 xt_log "$NEW ready $((t_ready - t_spawn)) ms after spawn; first frame $ms ms after ready"
-xt_check "traffic resumed within 1 s of the restarted side being ready" "$ms" -lt 1000
+xt_check "traffic resumed within 5 s of the restarted side being ready" "$ms" -lt 5000
 xt_wait_link "$TX" 0 up 30
 sleep 1
 xt_cmd "$TX" stop
