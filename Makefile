@@ -12,7 +12,7 @@ PREFIX     ?= /usr/local
 MESON_OPTS ?=
 
 .PHONY: all deps test-deps build build-san build-fuzz fuzz test test-xen demo bench \
-	install clean soak soak-san prove
+	install clean soak soak-san prove dts
 
 all: build
 
@@ -91,6 +91,13 @@ bench: build
 prove:
 	XENSHM_DEPS_PROVE=1 scripts/deps.sh
 	test/proof/run.sh $(BUILD)/proof
+
+# DPDK's own test framework (DTS 24.11) with dts-configs/TestSuite_xenshm.py:
+# SUT and TG on this machine over SSH; needs four PCI ports, Python modules
+# of Debian 13 and the SUT's DPDK 24.11 (dts-configs/README.md).  Not part
+# of "make test"; prints the DTS summary and PASS, FAIL or NOT RUN.
+dts: build
+	dts-configs/run-dts.sh $(BUILD)
 
 install: build
 	meson install -C $(BUILD)

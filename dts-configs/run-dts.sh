@@ -1,0 +1,207 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The xenshm authors
+#
+# make dts: run TestSuite_xenshm.py under DPDK's own test framework (DTS,
+# DPDK 24.11) on this machine as SUT and TG node, over SSH to localhost.
+#   1. DTS from DPDK 24.11's source (get-dts.sh, cached)
+#   2. checks every precondition and lists all that fail at once:
+#      Python modules of DTS's pyproject.toml, the four PCI ports, the SUT's
+#      DPDK 24.11 build, PMDs built for that DPDK
+#   3. stages the PMDs and xenshm-peer.sh under /opt/xenshm-dts, starts a
+#      private sshd on 127.0.0.1 (its own key and config; stopped at exit)
+#   4. writes conf.yaml from conf.yaml.in, puts the suite into dts/tests/,
+#      runs DTS and prints its result summary
+# Ends with "make dts: PASS", "make dts: FAIL" (exit 1) or
+# "make dts: NOT RUN: <why>" (exit 2).  Knobs: dts-configs/README.md.
+# Usage: run-dts.sh BUILD_DIR
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=${1:?usage: run-dts.sh BUILD_DIR}
+build=$(cd "$build" && pwd)
+cache=${XENSHM_SRC_CACHE:-/var/cache/xenshm}
+dts_home=$cache/dts
+stage=/opt/xenshm-dts
+ssh_port=${DTS_SSH_PORT:-2222}
+sut_host=${DTS_SUT_HOST:-127.0.0.1:$ssh_port}
+tg_host=${DTS_TG_HOST:-127.0.0.1:$ssh_port}
+pmd_build=${XENSHM_DTS_BUILD:-$build}
+guest_so=$pmd_build/guest-pmd/librte_net_xenshm_guest.so
+doms_so=$pmd_build/drivers/net/xenshm/librte_net_xenshm.so
+work=
+sshd_pid=
+blockers=()
+
+not_run() {
+	echo "make dts: NOT RUN: $*"
+	exit 2
+}
+
+cleanup() {
+	if [ -n "$sshd_pid" ]; then
+		kill "$sshd_pid" 2>/dev/null
+		wait "$sshd_pid" 2>/dev/null
+	fi
+	# the guest testpmd, should a failed suite have left it
+	[ -x "$stage/xenshm-peer.sh" ] && XENSHM_DTS_PMDS=$stage/pmds "$stage/xenshm-peer.sh" stop >/dev/null 2>&1
+	return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[ "$(id -u)" = 0 ] || not_run "needs root (DTS logs in as root; DPDK; /opt staging)"
+
+# --- 1. DTS --------------------------------------------------------------
+if ! "$here/get-dts.sh" "$dts_home"; then
+	blockers+=("DTS: no DPDK 24.11 source (set DTS_SRC=/path/to/dpdk-24.11 or its tarball)")
+fi
+dts=$dts_home/dts
+
+# --- 2. preconditions ----------------------------------------------------
+# Python modules DTS declares (dts/pyproject.toml, [tool.poetry.dependencies]);
+# without the file, what DPDK 24.11's DTS lists as far as known.
+py_missing=$(python3 - "$dts/pyproject.toml" <<'PY'
+import importlib, sys
+names = ["PyYAML", "fabric", "scapy", "typing_extensions", "aenum", "pydantic"]
+try:
+    import tomllib
+    with open(sys.argv[1], "rb") as f:
+        names = list(tomllib.load(f)["tool"]["poetry"]["dependencies"])
+except (OSError, ImportError, KeyError):
+    pass
+module = {"PyYAML": "yaml", "python": None}
+missing = []
+if sys.version_info < (3, 10):
+    missing.append("python3>=3.10")
+for name in names:
+    mod = module.get(name, name.replace("-", "_").lower())
+    if mod is None or name.startswith("types-") or name == "pydocstyle":
+        continue  # the interpreter itself, type stubs, the docstring linter
+    try:
+        m = importlib.import_module(mod)
+    except ImportError:
+        missing.append(name)
+        continue
+    if name == "pydantic" and int(m.VERSION.split(".")[0]) < 2:
+        missing.append(f"pydantic>=2 (have {m.VERSION})")
+print(" ".join(missing))
+PY
+)
+[ -z "$py_missing" ] || blockers+=("Python $(python3 -V 2>&1 | cut -d' ' -f2) lacks DTS's modules: $py_missing (Debian 13 has them: python3-yaml python3-fabric python3-scapy python3-typing-extensions python3-aenum python3-pydantic; Debian 12 has no pydantic 2 and no aenum)")
+
+# Four PCI ports: SUT port 0/1 cabled to TG port 0/1.  DTS 24.11 knows
+# only PCI ports (its PortConfig), so veth or tap devices cannot stand in.
+for v in DTS_SUT_PCI0 DTS_SUT_PCI1 DTS_TG_PCI0 DTS_TG_PCI1; do
+	if [ -z "${!v:-}" ]; then
+		blockers+=("$v not set: DTS 24.11 needs two PCI ports on each node, cabled SUT<->TG ($(lspci -D 2>/dev/null | grep -ci ethernet) Ethernet PCI device(s) here: $(lspci -D 2>/dev/null | awk '/Ethernet/ {print $1}' | tr '\n' ' '))")
+	elif [ ! -e "/sys/bus/pci/devices/${!v}" ]; then
+		blockers+=("$v=${!v}: no such PCI device")
+	fi
+done
+
+# The SUT's DPDK: a built 24.11 tree (DTS runs <tree>/<build>/app/dpdk-testpmd).
+tree=${DTS_DPDK_TREE:-}
+bdir=${DTS_DPDK_BUILD_DIR:-build}
+testpmd=$tree/$bdir/app/dpdk-testpmd
+if [ -z "$tree" ]; then
+	blockers+=("DTS_DPDK_TREE not set: DTS needs the SUT's DPDK 24.11 tree built in DTS_DPDK_BUILD_DIR (default build)")
+elif [ ! -x "$testpmd" ]; then
+	blockers+=("$testpmd: not found or not executable")
+else
+	case "$(cat "$tree/VERSION" 2>/dev/null)" in
+	24.11*) ;;
+	*) blockers+=("$tree is DPDK $(cat "$tree/VERSION" 2>/dev/null), not 24.11") ;;
+	esac
+	# the PMDs bind to DPDK's internal driver API: same ethdev ABI as testpmd
+	abi() { readelf -d "$1" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(librte_ethdev\.so\.[0-9.]*\)\].*/\1/p'; }
+	want=$(abi "$testpmd")
+	for so in "$guest_so" "$doms_so"; do
+		if [ ! -f "$so" ]; then
+			blockers+=("$so not built")
+		elif [ -n "$want" ] && [ "$(abi "$so")" != "$want" ]; then
+			blockers+=("$(basename "$so") links $(abi "$so"), the SUT's testpmd $want: build the PMDs against the SUT's DPDK (XENSHM_DTS_BUILD=<that build dir>)")
+		fi
+	done
+fi
+
+if [ ${#blockers[@]} -gt 0 ]; then
+	echo "run-dts: cannot run DTS here:"
+	printf '  - %s\n' "${blockers[@]}"
+	not_run "${#blockers[@]} precondition(s) missing (listed above; dts-configs/README.md)"
+fi
+
+# --- 3. staging and sshd -------------------------------------------------
+work=$(mktemp -d /tmp/xenshm-dts.XXXXXX) || exit 1
+chmod 700 "$work"
+install -d -m 0755 "$stage" "$stage/pmds"
+install -m 0644 "$guest_so" "$doms_so" "$stage/pmds/"
+install -m 0755 "$here/xenshm-peer.sh" "$stage/"
+
+# DTS logs in with the keys in ~/.ssh of whoever runs it: give it a HOME of
+# its own rather than touching root's.
+mkdir -p "$work/home/.ssh"
+chmod 700 "$work/home" "$work/home/.ssh"
+ssh-keygen -q -t ed25519 -N '' -f "$work/home/.ssh/id_ed25519"
+if [ "$sut_host" = "127.0.0.1:$ssh_port" ] || [ "$tg_host" = "127.0.0.1:$ssh_port" ]; then
+	[ -x /usr/sbin/sshd ] || not_run "/usr/sbin/sshd missing (apt-get install openssh-server)"
+	ssh-keygen -q -t ed25519 -N '' -f "$work/host_key"
+	cp "$work/home/.ssh/id_ed25519.pub" "$work/authorized_keys"
+	cat > "$work/sshd_config" <<-EOF
+		Port $ssh_port
+		ListenAddress 127.0.0.1
+		HostKey $work/host_key
+		AuthorizedKeysFile $work/authorized_keys
+		PermitRootLogin prohibit-password
+		PasswordAuthentication no
+		KbdInteractiveAuthentication no
+		UsePAM no
+		PidFile none
+		StrictModes no
+		Subsystem sftp internal-sftp
+	EOF
+	mkdir -p /run/sshd
+	/usr/sbin/sshd -D -f "$work/sshd_config" -E "$work/sshd.log" &
+	sshd_pid=$!
+	end=$((SECONDS + 20))
+	until ssh -q -i "$work/home/.ssh/id_ed25519" -p "$ssh_port" -o BatchMode=yes \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null root@127.0.0.1 true; do
+		kill -0 "$sshd_pid" 2>/dev/null || { cat "$work/sshd.log"; not_run "sshd did not start"; }
+		[ $SECONDS -lt $end ] || not_run "no SSH login to 127.0.0.1:$ssh_port in 20 s"
+		sleep 0.2
+	done
+else
+	echo "run-dts: nodes $sut_host and $tg_host: add $work/home/.ssh/id_ed25519.pub to their root's authorized_keys"
+fi
+
+# --- 4. DTS --------------------------------------------------------------
+sed -e "s|@DPDK_TREE@|$tree|" -e "s|@DPDK_BUILD_DIR@|$bdir|" \
+	-e "s|@SUT_HOST@|$sut_host|" -e "s|@TG_HOST@|$tg_host|" \
+	-e "s|@SUT_LCORES@|${DTS_SUT_LCORES:-0-1}|" \
+	-e "s|@SUT_HUGEPAGES@|${DTS_SUT_HUGEPAGES:-256}|" \
+	-e "s|@SUT_PCI0@|$DTS_SUT_PCI0|" -e "s|@SUT_PCI1@|$DTS_SUT_PCI1|" \
+	-e "s|@TG_PCI0@|$DTS_TG_PCI0|" -e "s|@TG_PCI1@|$DTS_TG_PCI1|" \
+	-e "s|@SUT_DPDK_DRIVER@|${DTS_SUT_DPDK_DRIVER:-vfio-pci}|" \
+	-e "s|@SUT_OS_DRIVER@|${DTS_SUT_OS_DRIVER:-virtio-pci}|" \
+	-e "s|@TG_OS_DRIVER@|${DTS_TG_OS_DRIVER:-virtio-pci}|" \
+	"$here/conf.yaml.in" > "$work/conf.yaml"
+# DTS finds suites only in its own tests/ package (tests.TestSuite_<name>)
+install -m 0644 "$here/tests/TestSuite_xenshm.py" "$dts/tests/"
+
+echo "run-dts: DTS $(cat "$dts_home/VERSION"), config $work/conf.yaml, output $work/output"
+(cd "$dts" && HOME=$work/home DTS_CFG_FILE=$work/conf.yaml DTS_OUTPUT_DIR=$work/output \
+	XENSHM_DTS_PMDS=$stage/pmds XENSHM_DTS_PEER=$stage/xenshm-peer.sh \
+	XENSHM_DTS_SOCKET=/run/xenshm-dts/vm1.sock XENSHM_DTS_TESTPMD=$testpmd \
+	nice -n 10 python3 main.py)
+rc=$?
+echo "run-dts: DTS exited $rc; summary:"
+if [ -f "$work/output/results_summary.txt" ]; then
+	cat "$work/output/results_summary.txt"
+else
+	tail -n 30 "$work/output/dts.log" 2>/dev/null
+fi
+if [ $rc -eq 0 ]; then
+	echo "make dts: PASS"
+else
+	echo "make dts: FAIL (logs in $work/output)"
+	exit 1
+fi
