@@ -5,7 +5,8 @@
 # make dts: run TestSuite_xenshm.py under DPDK's own test framework (DTS,
 # DPDK 24.11) on this machine as SUT and TG node, over SSH to localhost.
 #   1. DTS from DPDK 24.11's source (get-dts.sh, cached)
-#   2. checks every precondition and lists all that fail at once:
+#   2. installs what Debian has of DTS's needs (sshd, sudo, Python modules),
+#      then checks every precondition and lists all that fail at once:
 #      Python modules of DTS's pyproject.toml, the four PCI ports, the SUT's
 #      DPDK 24.11 build, PMDs built for that DPDK
 #   3. stages the PMDs and xenshm-peer.sh under /opt/xenshm-dts, starts a
@@ -57,7 +58,24 @@ if ! "$here/get-dts.sh" "$dts_home"; then
 fi
 dts=$dts_home/dts
 
-# --- 2. preconditions ----------------------------------------------------
+# --- 2. dependencies and preconditions ------------------------------------
+# What DTS needs on the nodes and the DTS host, as far as this Debian has it
+# (python3-aenum and pydantic 2 are Debian 13's; the check below says so).
+# On a stock Debian, installing openssh-server starts the system's sshd.
+pkgs=(openssh-server openssh-client sudo pciutils binutils python3-yaml
+      python3-fabric python3-paramiko python3-scapy python3-typing-extensions
+      python3-aenum python3-pydantic)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" && continue
+	apt-cache policy "$p" 2>/dev/null | grep -q 'Candidate: [0-9]' && missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "run-dts: installing ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		"${missing[@]}" >/dev/null || blockers+=("apt-get install ${missing[*]} failed")
+fi
+
 # Python modules DTS declares (dts/pyproject.toml, [tool.poetry.dependencies]);
 # without the file, what DPDK 24.11's DTS lists as far as known.
 py_missing=$(python3 - "$dts/pyproject.toml" <<'PY'
