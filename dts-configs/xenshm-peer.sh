@@ -54,7 +54,8 @@ start() {
 		echo "xenshm-peer: already running (pid $pid)" >&2
 		exit 1
 	fi
-	mkdir -p "$state"
+	# the guest PMD does not create the socket's directory
+	mkdir -p "$state" "$(dirname "$sock")"
 	rm -f "$sock"
 	# --stats-period keeps a non-interactive testpmd running until SIGTERM
 	# without reading stdin; --no-mlockall: see docs/pmd.md "Limits".
