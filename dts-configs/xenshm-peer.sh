@@ -64,7 +64,7 @@ start() {
 		--file-prefix "$prefix" -d "$pmds/librte_net_xenshm_guest.so" \
 		--vdev "net_xenshm_guest0,path=$sock,mtu=$mtu" \
 		-- --forward-mode=io --port-topology=loop \
-		--no-mlockall --stats-period 3600 \
+		--no-mlockall --stats-period 3600 --total-num-mbufs=16384 \
 		--max-pkt-len=$((mtu + 22)) --enable-scatter --mbuf-size=2176 \
 		</dev/null >"$log" 2>&1 &
 	pid=$!
