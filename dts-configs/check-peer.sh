@@ -9,7 +9,8 @@
 #   start -> link up; io bounce (DomS tx_first 32, loop): DomS receives
 #   what it sent back from the peer, both ring directions; stop -> link
 #   down, pid file gone; start again -> up; kill (SIGKILL) -> down, the
-#   killed peer's runtime dir gone; start -> up, DomS counted 2 reconnects.
+#   killed peer's runtime dir gone; start -> up, DomS counted 2 reconnects;
+#   a second start is refused; start with MTU 9000 -> DomS sees MTU 9000.
 # Exit 0 pass, 1 fail, 77 skip (no root or no testpmd).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -69,6 +70,14 @@ xt_check "DomS reconnects" "${XS[reconnects]}" = 2
 # a second start while one runs is refused and leaves it running
 peer start "$SOCK" >/dev/null 2>&1 && xt_fail "a second peer start was accepted"
 xt_check "first peer still running" "$(peer status | cut -d' ' -f1)" = running
+peer stop >/dev/null
+xt_wait_link doms 0 down 10
+# the jumbo test's guest: the region carries MTU 9000
+peer start "$SOCK" 9000 >/dev/null || xt_fail "peer start with MTU 9000"
+xt_wait_link doms 0 up 10
+grep -q "guest attached: .*MTU 9000" "${XT_LOG[doms]}" ||
+	xt_fail "DomS did not see a guest with MTU 9000"
+xt_log "ok: a guest with MTU 9000 attached"
 peer stop >/dev/null
 xt_quit doms
 xt_log "PASS"
