@@ -10,7 +10,7 @@
 #      Python modules of DTS's pyproject.toml, the four PCI ports, the SUT's
 #      DPDK 24.11 build, PMDs built for that DPDK
 #   3. stages the PMDs and xenshm-peer.sh under /opt/xenshm-dts, starts a
-#      private sshd on 127.0.0.1 (its own key and config; stopped at exit)
+#      private sshd on 127.0.0.1 (local-sshd.sh; stopped at exit)
 #   4. writes conf.yaml from conf.yaml.in, puts the suite into dts/tests/,
 #      runs DTS and prints its result summary
 # Ends with "make dts: PASS", "make dts: FAIL" (exit 1) or
@@ -27,6 +27,9 @@ ssh_port=${DTS_SSH_PORT:-2222}
 sut_host=${DTS_SUT_HOST:-127.0.0.1:$ssh_port}
 tg_host=${DTS_TG_HOST:-127.0.0.1:$ssh_port}
 pmd_build=${XENSHM_DTS_BUILD:-$build}
+# Debian's interpreter, which the python3-* packages below serve (a python3
+# earlier in PATH, e.g. pyenv's, has modules of its own or none)
+py=${DTS_PYTHON:-/usr/bin/python3}
 guest_so=$pmd_build/guest-pmd/librte_net_xenshm_guest.so
 doms_so=$pmd_build/drivers/net/xenshm/librte_net_xenshm.so
 work=
@@ -40,8 +43,12 @@ not_run() {
 
 cleanup() {
 	if [ -n "$sshd_pid" ]; then
+		# not our child (local-sshd.sh started it): poll until it is gone
 		kill "$sshd_pid" 2>/dev/null
-		wait "$sshd_pid" 2>/dev/null
+		for _ in $(seq 1 50); do
+			kill -0 "$sshd_pid" 2>/dev/null || break
+			sleep 0.1
+		done
 	fi
 	# the guest testpmd, should a failed suite have left it
 	[ -x "$stage/xenshm-peer.sh" ] && XENSHM_DTS_PMDS=$stage/pmds "$stage/xenshm-peer.sh" stop >/dev/null 2>&1
@@ -67,8 +74,11 @@ pkgs=(openssh-server openssh-client sudo pciutils binutils python3-yaml
       python3-aenum python3-pydantic)
 missing=()
 for p in "${pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" && continue
-	apt-cache policy "$p" 2>/dev/null | grep -q 'Candidate: [0-9]' && missing+=("$p")
+	# (no "| grep -q": under pipefail its early exit fails the pipeline)
+	[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] && continue
+	case "$(apt-cache policy "$p" 2>/dev/null | sed -n 's/^ *Candidate: //p')" in
+	[0-9]*) missing+=("$p") ;;
+	esac
 done
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "run-dts: installing ${missing[*]}"
@@ -78,7 +88,7 @@ fi
 
 # Python modules DTS declares (dts/pyproject.toml, [tool.poetry.dependencies]);
 # without the file, what DPDK 24.11's DTS lists as far as known.
-py_missing=$(python3 - "$dts/pyproject.toml" <<'PY'
+py_missing=$("$py" - "$dts/pyproject.toml" <<'PY'
 import importlib, sys
 names = ["PyYAML", "fabric", "scapy", "typing_extensions", "aenum", "pydantic"]
 try:
@@ -105,7 +115,7 @@ for name in names:
 print(" ".join(missing))
 PY
 )
-[ -z "$py_missing" ] || blockers+=("Python $(python3 -V 2>&1 | cut -d' ' -f2) lacks DTS's modules: $py_missing (Debian 13 has them: python3-yaml python3-fabric python3-scapy python3-typing-extensions python3-aenum python3-pydantic; Debian 12 has no pydantic 2 and no aenum)")
+[ -z "$py_missing" ] || blockers+=("$py $("$py" -V 2>&1 | cut -d' ' -f2) lacks DTS's modules: $py_missing (Debian 13 has them: python3-yaml python3-fabric python3-scapy python3-typing-extensions python3-aenum python3-pydantic; Debian 12 has no pydantic 2 and no aenum)")
 
 # Four PCI ports: SUT port 0/1 cabled to TG port 0/1.  DTS 24.11 knows
 # only PCI ports (its PortConfig), so veth or tap devices cannot stand in.
@@ -155,39 +165,14 @@ install -d -m 0755 "$stage" "$stage/pmds"
 install -m 0644 "$guest_so" "$doms_so" "$stage/pmds/"
 install -m 0755 "$here/xenshm-peer.sh" "$stage/"
 
-# DTS logs in with the keys in ~/.ssh of whoever runs it: give it a HOME of
-# its own rather than touching root's.
-mkdir -p "$work/home/.ssh"
-chmod 700 "$work/home" "$work/home/.ssh"
-ssh-keygen -q -t ed25519 -N '' -f "$work/home/.ssh/id_ed25519"
+# DTS logs in with the keys in ~/.ssh of whoever runs it: it gets a HOME of
+# its own (local-sshd.sh makes the key there) rather than root's.
 if [ "$sut_host" = "127.0.0.1:$ssh_port" ] || [ "$tg_host" = "127.0.0.1:$ssh_port" ]; then
-	[ -x /usr/sbin/sshd ] || not_run "/usr/sbin/sshd missing (apt-get install openssh-server)"
-	ssh-keygen -q -t ed25519 -N '' -f "$work/host_key"
-	cp "$work/home/.ssh/id_ed25519.pub" "$work/authorized_keys"
-	cat > "$work/sshd_config" <<-EOF
-		Port $ssh_port
-		ListenAddress 127.0.0.1
-		HostKey $work/host_key
-		AuthorizedKeysFile $work/authorized_keys
-		PermitRootLogin prohibit-password
-		PasswordAuthentication no
-		KbdInteractiveAuthentication no
-		UsePAM no
-		PidFile none
-		StrictModes no
-		Subsystem sftp internal-sftp
-	EOF
-	mkdir -p /run/sshd
-	/usr/sbin/sshd -D -f "$work/sshd_config" -E "$work/sshd.log" &
-	sshd_pid=$!
-	end=$((SECONDS + 20))
-	until ssh -q -i "$work/home/.ssh/id_ed25519" -p "$ssh_port" -o BatchMode=yes \
-		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null root@127.0.0.1 true; do
-		kill -0 "$sshd_pid" 2>/dev/null || { cat "$work/sshd.log"; not_run "sshd did not start"; }
-		[ $SECONDS -lt $end ] || not_run "no SSH login to 127.0.0.1:$ssh_port in 20 s"
-		sleep 0.2
-	done
+	sshd_pid=$("$here/local-sshd.sh" "$work" "$ssh_port") || not_run "no private sshd (above)"
 else
+	mkdir -p "$work/home/.ssh"
+	chmod 700 "$work/home" "$work/home/.ssh"
+	ssh-keygen -q -t ed25519 -N '' -f "$work/home/.ssh/id_ed25519"
 	echo "run-dts: nodes $sut_host and $tg_host: add $work/home/.ssh/id_ed25519.pub to their root's authorized_keys"
 fi
 
@@ -209,7 +194,7 @@ echo "run-dts: DTS $(cat "$dts_home/VERSION"), config $work/conf.yaml, output $w
 (cd "$dts" && HOME=$work/home DTS_CFG_FILE=$work/conf.yaml DTS_OUTPUT_DIR=$work/output \
 	XENSHM_DTS_PMDS=$stage/pmds XENSHM_DTS_PEER=$stage/xenshm-peer.sh \
 	XENSHM_DTS_SOCKET=/run/xenshm-dts/vm1.sock XENSHM_DTS_TESTPMD=$testpmd \
-	nice -n 10 python3 main.py)
+	nice -n 10 "$py" main.py)
 rc=$?
 echo "run-dts: DTS exited $rc; summary:"
 if [ -f "$work/output/results_summary.txt" ]; then
