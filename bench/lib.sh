@@ -57,6 +57,28 @@ SOCKDIR=/run/xenshm-bench.$$
 bench_log() { echo "[$(date +%T)] $*" >&2; }
 bench_die() { echo "bench: $*" >&2; exit 1; }
 
+# --- the machine ---------------------------------------------------------
+# "key: value" lines describing where a result came from, so that a table
+# pasted elsewhere (docs/line-rate.md, bench/table-to-md.sh) carries them.
+bench_machine() {
+	local gov virt iso
+	gov=$(cat /sys/devices/system/cpu/cpu"$CPU_A"/cpufreq/scaling_governor 2>/dev/null) ||
+		gov="none (no cpufreq: a VM or a fixed clock)"
+	virt=$(systemd-detect-virt 2>/dev/null) || virt=none
+	iso=$(tr ' ' '\n' < /proc/cmdline | grep -E '^(isolcpus|nohz_full|rcu_nocbs)=' | tr '\n' ' ')
+	echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "commit: $(git -C "$(dirname "${BASH_SOURCE[0]}")" describe --always --dirty 2>/dev/null || echo unknown)"
+	echo "cpu: $(lscpu | sed -n 's/^Model name: *//p' | head -n1)"
+	echo "cpus: $(nproc) online; $(lscpu | sed -n 's/^Thread(s) per core: *//p') thread(s) per core; NUMA nodes $(lscpu | sed -n 's/^NUMA node(s): *//p')"
+	echo "hypervisor: $(lscpu | sed -n 's/^Hypervisor vendor: *//p' | head -n1)${virt:+ (systemd-detect-virt: $virt)}"
+	echo "pinning: switch side cpu $CPU_A, guest side cpu $CPU_B${iso:+; $iso}"
+	echo "governor: $gov"
+	echo "memory: $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo); 2 MiB hugepages total $(cat /proc/sys/vm/nr_hugepages)"
+	echo "os: $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
+	echo "dpdk: $(pkg-config --modversion libdpdk 2>/dev/null || echo unknown) ($(command -v "$TESTPMD"))"
+	echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
 # --- hugepages -----------------------------------------------------------
 HUGE_MOUNTED=0
 HUGE_OLD_NR=""

@@ -29,6 +29,7 @@ CASES=${CASES:-"xenshm-g2d memif-g2d memifzc-g2d vhost-g2d
 [ "$(id -u)" = 0 ] || bench_die "needs root (hugepages, /opt staging)"
 command -v "$TESTPMD" > /dev/null || bench_die "$TESTPMD not found (apt-get install dpdk)"
 mkdir -p "$OUT/logs" || exit 1
+bench_machine > "$OUT/machine.txt"
 TSV=$OUT/pmd.tsv
 
 cleanup() {

@@ -27,9 +27,11 @@ rc=0
 
 echo "# xenshm benchmarks -> $RES"
 echo "# $(date -Is) $(uname -r) $(nproc) cpus; load: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# This is a 2-vCPU VM that switches between speed regimes for seconds at"
-echo "# a time; only the interleaved ratios below are meaningful, never one"
-echo "# absolute figure.  Other work on the box distorts everything (foreign%)."
+echo "# A VM (and a small box) can switch speed regimes for seconds at a time;"
+echo "# only the interleaved ratios below are meaningful, never one absolute"
+echo "# figure.  Other work on the box distorts everything (foreign%)."
+bench_machine > "$RES/machine.txt"
+sed 's/^/# /' "$RES/machine.txt"
 
 # Build what the benchmarks run (make bench has built it already).
 ninja -C "$BUILD" > "$RES/ninja.log" 2>&1 ||
