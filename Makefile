@@ -8,11 +8,12 @@ BUILD_SAN  ?= build-san
 BUILD_FUZZ ?= build-fuzz
 BUILD_SOAK ?= build-soak
 BUILD_SOAK_SAN ?= build-soak-san
+BUILD_DEB  ?= build-deb
 PREFIX     ?= /usr/local
 MESON_OPTS ?=
 
 .PHONY: all deps test-deps build build-san build-fuzz fuzz test test-xen demo bench \
-	install clean soak soak-san prove dts
+	install clean soak soak-san prove dts deb deb-smoke
 
 all: build
 
@@ -102,5 +103,26 @@ dts: build
 install: build
 	meson install -C $(BUILD)
 
+# Debian packages (debian/): the tree, with the DPDK driver SDK headers
+# "make deps" fetched into .deps/, is copied to $(BUILD_DEB)/src and built
+# there with dpkg-buildpackage, so the .debs land in $(BUILD_DEB)/ and the
+# work tree stays clean.  lintian runs on them if it is installed.
+deb:
+	XENSHM_DEPS_DEB=1 scripts/deps.sh
+	rm -rf $(BUILD_DEB) && mkdir -p $(BUILD_DEB)/src
+	tar --exclude-vcs --exclude='./build*' --exclude='./$(BUILD_DEB)' \
+		-cf - . | tar -C $(BUILD_DEB)/src -xf -
+	cd $(BUILD_DEB)/src && dpkg-buildpackage -us -uc -b
+	@echo "deb: packages in $(BUILD_DEB)/:" && ls -1 $(BUILD_DEB)/*.deb
+	if command -v lintian >/dev/null; then \
+		lintian --fail-on error --info $(BUILD_DEB)/*.changes; fi
+
+# Installs the packages on this machine, runs testpmd with both PMDs from
+# DPDK's plugin directory, purges them (test/install/deb-smoke.sh).  It
+# changes the machine: not part of "make test" or CI.
+deb-smoke:
+	test/install/deb-smoke.sh $(BUILD_DEB)
+
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ) $(BUILD_SOAK) $(BUILD_SOAK_SAN)
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ) $(BUILD_SOAK) $(BUILD_SOAK_SAN) \
+		$(BUILD_DEB)

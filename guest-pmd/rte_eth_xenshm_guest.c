@@ -416,6 +416,36 @@ static struct rte_vdev_driver guest_drv = {
 };
 
 RTE_PMD_REGISTER_VDEV(net_xenshm_guest, guest_drv);
+
+/*
+ * EAL's vdev bus gives a device to the first registered driver whose
+ * name is a prefix of the device's name.  "net_xenshm" is a prefix of
+ * "net_xenshm_guest0": were the DomS driver registered first, it would
+ * take the guest's devices.  That happens whenever both PMDs sit in
+ * DPDK's plugin directory (the Debian packages), which EAL loads in
+ * readdir() order.  So, after our registration above (a constructor with
+ * a priority runs before one without), move this driver ahead of every
+ * net_xenshm driver: re-append, in their order, the drivers from the first
+ * net_xenshm one up to this one.  Each kind keeps its own order, so a
+ * driver given with -d still comes before the installed one of its kind.
+ */
+TAILQ_HEAD(guest_vdev_drivers, rte_vdev_driver);
+
+static void __attribute__((constructor))
+guest_drv_before_doms(void)
+{
+	struct rte_vdev_driver *d, *first = NULL, *next;
+
+	for (d = TAILQ_PREV(&guest_drv, guest_vdev_drivers, next); d != NULL;
+	     d = TAILQ_PREV(d, guest_vdev_drivers, next))
+		if (strcmp(d->driver.name, "net_xenshm") == 0)
+			first = d;
+	for (d = first; d != NULL && d != &guest_drv; d = next) {
+		next = TAILQ_NEXT(d, next);
+		rte_vdev_unregister(d);
+		rte_vdev_register(d);
+	}
+}
 RTE_PMD_REGISTER_PARAM_STRING(net_xenshm_guest,
 	"path=<socket> "
 	"transport=host|xen "

@@ -6,6 +6,7 @@
 #   scripts/deps.sh            build + test dependencies
 #   XENSHM_DEPS_XEN=1 ...      also what the real-Xen test needs (qemu, ...)
 #   XENSHM_DEPS_PROVE=1 ...    also Frama-C and its provers (make prove)
+#   XENSHM_DEPS_DEB=1 ...      also what "make deb" needs (debhelper, lintian)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -19,6 +20,9 @@ if [ "${XENSHM_DEPS_XEN:-0}" = 1 ]; then
 fi
 if [ "${XENSHM_DEPS_BENCH:-0}" = 1 ]; then
 	pkgs+=(python3-matplotlib linux-perf)
+fi
+if [ "${XENSHM_DEPS_DEB:-0}" = 1 ]; then
+	pkgs+=(debhelper dpkg-dev fakeroot lintian systemd man-db)
 fi
 if [ "${XENSHM_DEPS_PROVE:-0}" = 1 ]; then
 	pkgs+=(frama-c-base why3 cvc4 z3)	# test/proof/run.sh

@@ -7,15 +7,38 @@
 # The source is fetched with a private apt state (the system's apt sources
 # turned into deb-src lines); nothing in /etc is touched and nothing is
 # committed.   Usage: get-dpdk-sdk.sh OUTDIR
+# Also DPDK's pmdinfogen (buildtools/), into OUTDIR/../buildtools: the
+# build runs it on each PMD as DPDK's own drivers/meson.build does, so
+# that dpdk-pmdinfo.py lists our PMDs.
+# Cache: $XENSHM_SRC_CACHE, else /var/cache/xenshm when that is writable
+# (root), else ${XDG_CACHE_HOME:-$HOME/.cache}/xenshm (a non-root build).
 set -euo pipefail
 out=${1:?usage: get-dpdk-sdk.sh OUTDIR}
+tools="$(dirname "$out")/buildtools"
 ver=$(dpkg-query -W -f='${Version}' libdpdk-dev)
 up=${ver%%-*}
 stamp="$out/.version"
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$ver" ]; then
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$ver" ] &&
+   [ -f "$tools/pmdinfogen.py" ]; then
 	exit 0
 fi
-cache=${XENSHM_SRC_CACHE:-/var/cache/xenshm}
+
+# A directory we can create and write, or nothing.
+writable() {
+	mkdir -p "$1" 2>/dev/null && [ -w "$1" ]
+}
+cache=${XENSHM_SRC_CACHE:-}
+if [ -z "$cache" ]; then
+	cache=/var/cache/xenshm
+	if ! writable "$cache"; then
+		cache=${XDG_CACHE_HOME:-$HOME/.cache}/xenshm
+	fi
+fi
+if ! writable "$cache"; then
+	echo "get-dpdk-sdk: cannot write the source cache $cache;" \
+	     "set XENSHM_SRC_CACHE to a writable directory" >&2
+	exit 1
+fi
 apt_state="$cache/apt"
 mkdir -p "$apt_state/parts" "$apt_state/lists/partial" \
 	"$apt_state/cache/archives/partial" "$cache/src" "$out"
@@ -43,5 +66,9 @@ for f in lib/ethdev/ethdev_driver.h lib/ethdev/ethdev_vdev.h \
 	 lib/eal/include/dev_driver.h; do
 	install -m 0644 "$src/$f" "$out/"
 done
+mkdir -p "$tools"
+for f in pmdinfogen.py coff.py gen-pmdinfo-cfile.py; do
+	install -m 0644 "$src/buildtools/$f" "$tools/"
+done
 echo "$ver" > "$stamp"
-echo "get-dpdk-sdk: driver SDK headers of DPDK $ver in $out"
+echo "get-dpdk-sdk: driver SDK headers of DPDK $ver in $out, pmdinfogen in $tools"

@@ -28,6 +28,7 @@
 #include <rte_ring_elem.h>
 #include <rte_version.h>
 
+#include "ds_notify.h"
 #include "ds_switch.h"
 
 RTE_LOG_REGISTER(ds_logtype, app.doms_switch, INFO);
@@ -575,9 +576,15 @@ main(int argc, char **argv)
 	       sw->n_workers, cfg->n_tenants, cfg->n_guests, cfg->n_uplinks,
 	       cfg->global.guest_dir[0] ? cfg->global.guest_dir : "(none)");
 	ds_control_init(sw);
+	/* Workers are forwarding: systemd (Type=notify) may call us started. */
+	rc = ds_notify("READY=1\nSTATUS=forwarding");
+	if (rc != 0)
+		DS_LOG(WARNING, "cannot notify systemd (NOTIFY_SOCKET): %s",
+		       strerror(-rc));
 	ds_control_run(sw);
 
 	DS_LOG(NOTICE, "stopping");
+	ds_notify("STOPPING=1");
 	shutdown_switch(sw);
 	rte_eal_cleanup();
 	return 0;

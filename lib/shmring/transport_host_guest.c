@@ -150,6 +150,38 @@ clear_stale_socket(const char *path, char *why, size_t why_len)
 	return rc;
 }
 
+/*
+ * Create the directories above the socket that are missing (mode 0755,
+ * like mkdir -p), so that path=/run/xenshm/vm1.sock works on a machine
+ * where nothing made /run/xenshm yet.  Existing ones are left as they are.
+ */
+static int
+make_socket_dir(const char *path, char *why, size_t why_len)
+{
+	char dir[SHMRING_PATH_MAX];
+	char *p, c;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	p = strrchr(dir, '/');
+	if (p == NULL || p == dir)
+		return SHMRING_OK;	/* relative name, or in "/" */
+	*p = '\0';
+	for (p = dir + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		c = *p;
+		*p = '\0';
+		if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+			WHY("cannot create %s, the directory of socket %s: %m",
+			    dir, path);
+			return SHMRING_E_SYSTEM;
+		}
+		*p = c;
+		if (c == '\0')
+			return SHMRING_OK;
+	}
+}
+
 static int
 listen_on(struct host_guest *g, const char *path, char *why, size_t why_len)
 {
@@ -157,6 +189,9 @@ listen_on(struct host_guest *g, const char *path, char *why, size_t why_len)
 	struct stat st;
 	int fd, rc;
 
+	rc = make_socket_dir(path, why, why_len);
+	if (rc != SHMRING_OK)
+		return rc;
 	rc = clear_stale_socket(path, why, why_len);
 	if (rc != SHMRING_OK)
 		return rc;
