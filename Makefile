@@ -106,16 +106,19 @@ install: build
 # Debian packages (debian/): the tree, with the DPDK driver SDK headers
 # "make deps" fetched into .deps/, is copied to $(BUILD_DEB)/src and built
 # there with dpkg-buildpackage, so the .debs land in $(BUILD_DEB)/ and the
-# work tree stays clean.  lintian runs on them if it is installed.
+# work tree stays clean.  lintian (if installed) must find no error or
+# warning; "apt install ./$(BUILD_DEB)/*.deb" installs all six packages.
 deb:
 	XENSHM_DEPS_DEB=1 scripts/deps.sh
 	rm -rf $(BUILD_DEB) && mkdir -p $(BUILD_DEB)/src
 	tar --exclude-vcs --exclude='./build*' --exclude='./$(BUILD_DEB)' \
 		-cf - . | tar -C $(BUILD_DEB)/src -xf -
 	cd $(BUILD_DEB)/src && dpkg-buildpackage -us -uc -b
-	@echo "deb: packages in $(BUILD_DEB)/:" && ls -1 $(BUILD_DEB)/*.deb
 	if command -v lintian >/dev/null; then \
-		lintian --fail-on error --info $(BUILD_DEB)/*.changes; fi
+		lintian --fail-on error,warning --info $(BUILD_DEB)/*.changes; fi
+	mkdir -p $(BUILD_DEB)/dbgsym && mv $(BUILD_DEB)/*-dbgsym_*.deb $(BUILD_DEB)/dbgsym/
+	@echo "deb: packages in $(BUILD_DEB)/ (debug symbols in $(BUILD_DEB)/dbgsym/):" && \
+		ls -1 $(BUILD_DEB)/*.deb
 
 # Installs the packages on this machine, runs testpmd with both PMDs from
 # DPDK's plugin directory, purges them (test/install/deb-smoke.sh).  It

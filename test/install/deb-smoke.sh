@@ -55,9 +55,9 @@ export XENSHM_DOMS_PMD=$pmds/librte_net_xenshm.so
 	[ -e /run/xenshm ] && xt_fail "/run/xenshm is in use; not removing it"
 	XT_LOGLEVEL="--log-level=lib.eal:debug"
 	xt_testpmd G 0 1 "--vdev net_xenshm_guest0,path=/run/xenshm/vm1.sock" \
-		"--nb-cores=1 --txpkts=64"
+		"--nb-cores=1 --txpkts=64 --total-num-mbufs=16384"
 	xt_testpmd D 1 0 "--vdev net_xenshm0,path=/run/xenshm/vm1.sock" \
-		"--nb-cores=1 --txpkts=64"
+		"--nb-cores=1 --txpkts=64 --total-num-mbufs=16384"
 	xt_sync G 60
 	xt_sync D 60
 	for id in G D; do
