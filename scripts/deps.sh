@@ -7,6 +7,7 @@
 #   XENSHM_DEPS_XEN=1 ...      also what the real-Xen test needs (qemu, ...)
 #   XENSHM_DEPS_PROVE=1 ...    also Frama-C and its provers (make prove)
 #   XENSHM_DEPS_DEB=1 ...      also what "make deb" needs (debhelper, lintian)
+#   XENSHM_DEPS_MULTIHOST=1 .. also tcpdump (make test-multihost)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -23,6 +24,9 @@ if [ "${XENSHM_DEPS_BENCH:-0}" = 1 ]; then
 fi
 if [ "${XENSHM_DEPS_DEB:-0}" = 1 ]; then
 	pkgs+=(debhelper dpkg-dev fakeroot lintian systemd man-db)
+fi
+if [ "${XENSHM_DEPS_MULTIHOST:-0}" = 1 ]; then
+	pkgs+=(tcpdump)	# make test-multihost (OVN: see docs/multihost.md)
 fi
 if [ "${XENSHM_DEPS_PROVE:-0}" = 1 ]; then
 	pkgs+=(frama-c-base why3 cvc4 z3)	# test/proof/run.sh
