@@ -103,7 +103,9 @@ settle() {
 
 wire_start() {
 	local end
-	mh_in "$1" tcpdump -i "${MH_WIRE_IF[$1]}" -nn -s 128 -U \
+	# not through mh_in: $! must be tcpdump itself (ip netns exec
+	# execs it), not a subshell that would not pass SIGINT on
+	ip netns exec "${MH_NS[$1]}" tcpdump -i "${MH_WIRE_IF[$1]}" -nn -s 96 -U \
 		-w "$XT_DIR/wire.pcap" "$2" >"$XT_DIR/tcpdump.log" 2>&1 &
 	WIRE_PID=$!
 	XT_EXTRA_PIDS+=("$WIRE_PID")

@@ -18,6 +18,12 @@
 #   mh_appctl H ...       ovs-appctl on H's ovs-vswitchd
 #   mh_in H CMD...        run CMD in H's network namespace
 #   mh_wait_link H PORT T until OVS reports PORT's link_state up (T s)
+#   mh_port_stat H BR PORT rx|tx pkts|drop|errs   live port counter
+#   mh_where_lost H tx|rx GUEST...  one line of live port counters:
+#                         tx (sending host): each GUEST port's rx, the
+#                         wire's tx and drops; rx (receiving host): the
+#                         wire's rx, each GUEST port's tx and drops (the
+#                         guest's ring was full)
 #
 # Both OVS PMD threads are pinned to CPU 1 (pmd-cpu-mask=0x2): on a 2-CPU
 # machine the two "hosts" are oversubscribed by design; guests poll on
@@ -35,6 +41,11 @@ done
 	head -1)" ] || xt_skip "DPDK's net_af_packet PMD missing (package dpdk)"
 
 MH_OVS_MEM=${MH_OVS_MEM:-512}
+# frames in each af_packet ring (default 512): the two PMD threads share
+# one CPU, and the kernel drops what arrives on the wire while the
+# receiving PMD is off the CPU and its ring is full; 4096 is 100 ms at
+# 40000 frames/s
+MH_WIRE_FRAMES=${MH_WIRE_FRAMES:-4096}
 MH_HOSTS=()
 MH_WIRES=()
 declare -A MH_NS MH_DIR MH_CTL MH_IP MH_MAC
@@ -150,7 +161,7 @@ mh_wire() {
 		[ "$h" = "$h1" ] && peer=$h2 || peer=$h1
 		mh_in "$h" ip link set "$e" up
 		mh_vsctl "$h" add-port br-phy wire -- set Interface wire type=dpdk \
-			"options:dpdk-devargs=net_af_packet0,iface=$e"
+			"options:dpdk-devargs=net_af_packet0,iface=$e,framecnt=$MH_WIRE_FRAMES"
 		mh_vsctl "$h" get Interface wire error 2>/dev/null | grep -q '^\[\]$' ||
 			xt_fail "$h: wire port: $(mh_vsctl "$h" get Interface wire error)"
 		mh_appctl "$h" ovs/route/show | grep -q "${MH_IP[$peer]%.*}\." ||
@@ -171,4 +182,33 @@ mh_wait_link() {
 			xt_fail "$h: OVS port $p link_state $(mh_vsctl "$h" get Interface "$p" link_state)"
 		sleep 0.1
 	done
+}
+
+# mh_port_stat H BR PORT rx|tx KEY: from ovs-ofctl dump-ports (live; the
+# database's statistics column lags by up to 5 s)
+mh_port_stat() {
+	mh_ofctl "$1" dump-ports "$2" "$3" | tr -d ',' |
+		awk -v d="$4" -v k="$5" '{ for (i = 1; i <= NF; i++) {
+			if ($i == d) on = 1
+			else if ($i == "rx" || $i == "tx") on = 0
+			if (on && index($i, k "=") == 1) { print substr($i, length(k) + 2); exit }
+		} }'
+}
+
+mh_where_lost() {
+	local h=$1 dir=$2 g line
+	shift 2
+	if [ "$dir" = tx ]; then
+		line="host $h:"
+		for g in "$@"; do
+			line+=" $g rx $(mh_port_stat "$h" br-int "$g" rx pkts),"
+		done
+		line+=" wire tx $(mh_port_stat "$h" br-phy wire tx pkts) + $(mh_port_stat "$h" br-phy wire tx drop) dropped"
+	else
+		line="host $h: wire rx $(mh_port_stat "$h" br-phy wire rx pkts)"
+		for g in "$@"; do
+			line+=", $g tx $(mh_port_stat "$h" br-int "$g" tx pkts) + $(mh_port_stat "$h" br-int "$g" tx drop) dropped"
+		done
+	fi
+	xt_log "$line"
 }
