@@ -22,8 +22,9 @@
 #   mh_where_lost H tx|rx GUEST...  one line of live port counters:
 #                         tx (sending host): each GUEST port's rx, the
 #                         wire's tx and drops; rx (receiving host): the
-#                         wire's rx, each GUEST port's tx and drops (the
-#                         guest's ring was full)
+#                         wire's rx, each GUEST port's tx and drops
+#                         (drop + errs: net_xenshm counts a frame
+#                         dropped at a full guest ring in oerrors)
 #
 # Both OVS PMD threads are pinned to CPU 1 (pmd-cpu-mask=0x2): on a 2-CPU
 # machine the two "hosts" are oversubscribed by design; guests poll on
@@ -203,11 +204,11 @@ mh_where_lost() {
 		for g in "$@"; do
 			line+=" $g rx $(mh_port_stat "$h" br-int "$g" rx pkts),"
 		done
-		line+=" wire tx $(mh_port_stat "$h" br-phy wire tx pkts) + $(mh_port_stat "$h" br-phy wire tx drop) dropped"
+		line+=" wire tx $(mh_port_stat "$h" br-phy wire tx pkts) + $(($(mh_port_stat "$h" br-phy wire tx drop) + $(mh_port_stat "$h" br-phy wire tx errs))) dropped"
 	else
 		line="host $h: wire rx $(mh_port_stat "$h" br-phy wire rx pkts)"
 		for g in "$@"; do
-			line+=", $g tx $(mh_port_stat "$h" br-int "$g" tx pkts) + $(mh_port_stat "$h" br-int "$g" tx drop) dropped"
+			line+=", $g tx $(mh_port_stat "$h" br-int "$g" tx pkts) + $(($(mh_port_stat "$h" br-int "$g" tx drop) + $(mh_port_stat "$h" br-int "$g" tx errs))) dropped"
 		done
 	fi
 	xt_log "$line"

@@ -149,6 +149,18 @@ for id in B1 B2; do
 		xt_check "$id: $k" "$(pkv $id $k)" -eq 0
 	done
 done
+# every frame OVS put into a guest's ring reached the guest's checker
+for id in B1 B2; do
+	xt_check "$id received what OVS B put into its ring" "$(pkv $id rx)" -eq \
+		"$(mh_port_stat B br-int $id tx pkts)"
+done
+# and host B's rules sent every tunnel frame to one guest port
+o=0
+for id in B1 B2; do
+	o=$((o + $(mh_port_stat B br-int $id tx pkts) + $(mh_port_stat B br-int $id tx drop) +
+		$(mh_port_stat B br-int $id tx errs)))
+done
+xt_check "host B: wire rx == guest ports' tx + dropped" "$(mh_port_stat B br-phy wire rx pkts)" -eq "$o"
 xt_check "A1 -> B1 across the tunnel, same tenant (flows $b1_a1_flows)" "$b1_a1" -ge "$min"
 xt_check "A2 -> B2 across the tunnel, same tenant (flows $b2_a2_flows)" "$b2_a2" -ge "$min"
 xt_check "isolation: nothing of A1 (red) at B2 (blue)" "$b2_a1" -eq 0

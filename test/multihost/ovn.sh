@@ -217,6 +217,11 @@ for id in B1 B2; do
 		xt_check "$id: $k" "$(pkv $id $k)" -eq 0
 	done
 done
+# every frame OVS put into a guest's ring reached the guest's checker
+for id in B1 B2; do
+	xt_check "$id received what OVS B put into its ring" "$(pkv $id rx)" -eq \
+		"$(mh_port_stat B br-int $id tx pkts)"
+done
 xt_check "A1 -> B1 through OVN (switch red, flows $b1_a1_flows)" "$b1_a1" -ge "$min"
 xt_check "A2 -> B2 through OVN (switch blue, flows $b2_a2_flows)" "$b2_a2" -ge "$min"
 xt_check "isolation: nothing of A1 (red) at B2 (blue)" "$b2_a1" -eq 0
