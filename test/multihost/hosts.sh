@@ -47,6 +47,11 @@ MH_OVS_MEM=${MH_OVS_MEM:-512}
 # receiving PMD is off the CPU and its ring is full; 4096 is 100 ms at
 # 40000 frames/s
 MH_WIRE_FRAMES=${MH_WIRE_FRAMES:-4096}
+# OVS 3.1's load-based PMD sleep (microseconds, 0 = busy poll): a PMD
+# thread that finds (almost) nothing sleeps up to this long per iteration,
+# so the two hosts' PMD threads leave each other (and the rest of this
+# shared machine) the CPU when there is little traffic
+MH_PMD_MAXSLEEP=${MH_PMD_MAXSLEEP:-500}
 MH_HOSTS=()
 MH_WIRES=()
 declare -A MH_NS MH_DIR MH_CTL MH_IP MH_MAC
@@ -113,6 +118,7 @@ mh_host() {
 	mh_vsctl "$h" --no-wait set Open_vSwitch . other_config:dpdk-init=true \
 		other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
 		other_config:per-port-memory=true \
+		other_config:pmd-maxsleep="$MH_PMD_MAXSLEEP" \
 		"other_config:dpdk-extra=--no-pci -d $DOMS_SO --no-huge -m $MH_OVS_MEM --legacy-mem --file-prefix ${MH_NS[$h]} --log-level=pmd.net.xenshm:info"
 	# OVS_RUNDIR: the bridges' .mgmt sockets go to the host's run dir
 	OVS_RUNDIR=$d/run OVS_LOGDIR=$d/log OVS_DBDIR=$d/db OVS_SYSCONFDIR=$d/etc \

@@ -95,18 +95,18 @@ wire_start B "udp port 4789"
 xt_log "phase 1: A1 -> VNI $VNI_RED, A2 -> VNI $VNI_BLUE, $COUNT frames each at $RATE/s"
 send A1 A1 0
 send A2 A2 100
-settle B1 B2 -- A1 A2
+settle B B1 B2 -- A1 A2
 S_A1=$(pkv A1 session) S_A2=$(pkv A2 session)
 
 xt_log "phase 2 (positive control): host A maps A1 to VNI $VNI_BLUE"
 mh_ofctl A mod-flows br-int "in_port=1,actions=set_field:$VNI_BLUE->tun_id,output:10"
 send A1x A1 0
-settle B1 B2 -- A1x
+settle B B1 B2 -- A1x
 S_A1x=$(pkv A1x session)
 
-pkc_end B1 int 20
+pkc_end B1 int 90
 R_B1=$PK_RC
-pkc_end B2 int 20
+pkc_end B2 int 90
 R_B2=$PK_RC
 
 # --- figures --------------------------------------------------------------

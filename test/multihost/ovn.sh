@@ -166,7 +166,7 @@ wire_start B "udp port 6081"
 xt_log "phase 1: A1 on switch red, A2 on blue, $COUNT frames each at $RATE/s"
 send A1 A1 0
 send A2 A2 100
-settle B1 B2 -- A1 A2
+settle B B1 B2 -- A1 A2
 S_A1=$(pkv A1 session) S_A2=$(pkv A2 session)
 
 xt_log "phase 2 (positive control): B2's interface re-bound to red-B2 (switch red)"
@@ -175,12 +175,12 @@ mh_vsctl B set Interface B2 external_ids:iface-id=red-B2
 $NBCTL wait-until Logical_Switch_Port red-B2 up=true || xt_fail "red-B2 not up"
 $NBCTL --wait=hv sync
 send A1x A1 0
-settle B1 B2 -- A1x
+settle B B1 B2 -- A1x
 S_A1x=$(pkv A1x session)
 
-pkc_end B1 int 20
+pkc_end B1 int 90
 R_B1=$PK_RC
-pkc_end B2 int 20
+pkc_end B2 int 90
 R_B2=$PK_RC
 
 # --- figures and verdict ----------------------------------------------------
