@@ -86,9 +86,9 @@ soak-san: deps $(BUILD_SOAK_SAN)/build.ninja
 # Two simulated hosts (network namespaces), each with OVS-DPDK as DomS
 # and two guests: tenants on VXLAN VNIs, then OVN logical switches
 # (docs/multihost.md).  Not part of "make test" and not run by CI: it
-# takes both CPUs for about N minutes.  The OVN part runs only where
-# Debian's ovn-central and ovn-host are installed (not installed here:
-# they start their services on a machine with systemd).
+# keeps both CPUs busy for 3 to 5 minutes.  The OVN part runs only where
+# Debian's ovn-central and ovn-host are installed (deps.sh does not
+# install them: on a machine with systemd they start their services).
 test-multihost: build
 	XENSHM_DEPS_MULTIHOST=1 scripts/deps.sh
 	@r=PASS; test/multihost/multihost.sh $(BUILD) || r=FAIL; \

@@ -29,6 +29,9 @@ PKC=$B/test/pktcheck/xenshm-pktcheck
 command -v tcpdump >/dev/null || xt_skip "tcpdump missing (apt-get install tcpdump)"
 
 declare -A PK_PID PK_LOG WIRE_VNI
+# EAL's runtime dirs of guests the EXIT trap had to kill
+pk_down() { rm -rf /var/run/dpdk/mh$$_*; return 0; }
+XT_CLEANUP_HOOKS+=(pk_down)
 pkc() {
 	local id=$1
 	PK_LOG[$id]=$XT_DIR/pk-$id.log
