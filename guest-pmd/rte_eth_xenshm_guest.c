@@ -49,7 +49,8 @@ RTE_LOG_REGISTER_DEFAULT(guest_logtype, NOTICE);
 
 static const char *const valid_keys[] = {
 	KEY_PATH, KEY_TRANSPORT, KEY_BACKEND, KEY_DEVID, KEY_QUEUES,
-	KEY_RING_SIZE, KEY_SLOT_SIZE, KEY_MTU, KEY_MAC, KEY_PEER_UID, NULL
+	KEY_RING_SIZE, KEY_SLOT_SIZE, KEY_MTU, KEY_MAC, KEY_PEER_UID,
+	XENSHM_KEY_TX_FULL, NULL
 };
 
 /* At most one rejection log line per this many seconds. */
@@ -219,7 +220,7 @@ static const struct eth_dev_ops guest_ops = {
 static int
 guest_parse(const char *name, const char *args,
 	    struct shmring_endpoint_cfg *cfg, struct shmring_params *pa,
-	    struct rte_ether_addr *mac, bool *have_mac)
+	    struct rte_ether_addr *mac, bool *have_mac, bool *tx_drop)
 {
 	uint32_t queues = 1, ring = SHMRING_DEFAULT_RING_SIZE;
 	uint32_t slot = SHMRING_DEFAULT_SLOT_SIZE, mtu = SHMRING_DEFAULT_MTU;
@@ -263,7 +264,8 @@ guest_parse(const char *name, const char *args,
 	    xenshm_kv_u32(guest_logtype, name, kv, KEY_MTU, SHMRING_MIN_MTU,
 			  SHMRING_MAX_MTU, &mtu) < 0 ||
 	    xenshm_kv_mac(guest_logtype, name, kv, KEY_MAC, mac,
-			  have_mac) < 0)
+			  have_mac) < 0 ||
+	    xenshm_kv_tx_full(guest_logtype, name, kv, tx_drop) < 0)
 		goto out;
 	if (cfg->transport == SHMRING_TRANSPORT_HOST) {
 		if (has_path != 0) {
@@ -322,7 +324,7 @@ guest_probe(struct rte_vdev_device *vdev)
 	struct guest_priv *g;
 	struct xenshm_port *p;
 	unsigned int ring;
-	bool have_mac;
+	bool have_mac, tx_drop = false;	/* a guest backpressures */
 	int rc;
 
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
@@ -333,7 +335,7 @@ guest_probe(struct rte_vdev_device *vdev)
 	GUEST_LOG(INFO, "%s: probing '%s'", name,
 		  rte_vdev_device_args(vdev) ? rte_vdev_device_args(vdev) : "");
 	rc = guest_parse(name, rte_vdev_device_args(vdev), &cfg, &pa, &mac,
-			 &have_mac);
+			 &have_mac, &tx_drop);
 	if (rc != 0)
 		return rc;
 	if (!have_mac)
@@ -356,6 +358,7 @@ guest_probe(struct rte_vdev_device *vdev)
 	xenshm_port_init(p, dev, guest_logtype, true);
 	p->min_mtu = SHMRING_MIN_MTU;
 	p->max_mtu = pa.mtu;
+	p->tx_drop_on_full = tx_drop;
 	g->cfg = cfg;
 	g->params = pa;
 
@@ -456,4 +459,5 @@ RTE_PMD_REGISTER_PARAM_STRING(net_xenshm_guest,
 	"slot-size=<256-65536, multiple of 64> "
 	"mtu=<68-9600> "
 	"mac=<xx:xx:xx:xx:xx:xx> "
-	"peer-uid=<uid>");
+	"peer-uid=<uid> "
+	"tx-full=backpressure|drop");

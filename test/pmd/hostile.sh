@@ -17,8 +17,10 @@
 # that error kind in port 0's xstats, log it once, disable port 0 only
 # (port_disabled, link down; DomS also unmaps, which the hostile guest
 # sees), while port 1 keeps forwarding.
-# Mode no-consume: the hostile peer never consumes; the victim must drop
-# and count (tx_ring_full_drops), never stall, never disable the port.
+# Mode no-consume: the hostile peer never consumes; the victim must never
+# stall, never disable the port, and count what did not fit: a DomS drops
+# it (tx_ring_full_drops, its default tx-full=drop), a guest hands it
+# back to the application (tx_ring_full, its default tx-full=backpressure).
 
 . "${XENSHM_TEST_LIB:-$(dirname "$0")/../lib}/xenshm-test.sh"
 
@@ -130,8 +132,15 @@ for c in $CASES; do
 	if [ "$want" = none ]; then
 		xt_check "$mode: port 0 not disabled" "${XS[port_disabled]}" -eq 0
 		xt_check "$mode: no error counted" "$(errsum)" -eq 0
-		xt_check "$mode: dropped into the full ring, never stalled" \
-			$((XS[tx_ring_full_drops] - PREV[tx_ring_full_drops])) -gt 0
+		if [ "$ROLE" = guest ]; then	# victim: DomS
+			xt_check "$mode: dropped into the full ring, never stalled" \
+				$((XS[tx_ring_full_drops] - PREV[tx_ring_full_drops])) -gt 0
+		else				# victim: a guest
+			xt_check "$mode: handed back at the full ring, never stalled" \
+				$((XS[tx_ring_full] - PREV[tx_ring_full])) -gt 0
+			xt_check "$mode: no ring-full drops at the guest" \
+				$((XS[tx_ring_full_drops] - PREV[tx_ring_full_drops])) -eq 0
+		fi
 	else
 		xt_check "$mode: port 0 disabled" "${XS[port_disabled]}" -eq 1
 		if [ "$want" = any ]; then

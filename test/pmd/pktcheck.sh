@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 The xenshm authors
 #
-# pktcheck.sh sizes|restart-doms|restart-guest
+# pktcheck.sh sizes|restart-doms|restart-guest|backpressure
 #
 # Content checks with xenshm-pktcheck (test/pktcheck): every frame carries
 # flow, sequence and CRC32C of its payload, so the receiver counts lost,
@@ -21,6 +21,18 @@
 #                  receiving, nothing duplicated or corrupted
 #   restart-guest  same, but sender guest A is SIGKILLed and restarted
 #                  (a new pktcheck session); DomS and B are untouched
+#   backpressure   the receiver is stopped (SIGSTOP) for a while under
+#                  traffic, then resumed (SIGCONT):
+#                  g2d      guest sender (tx-full=backpressure, its
+#                           default): its tx stalls while DomS is stopped,
+#                           the port hands frames back (tx_ring_full > 0,
+#                           no drops), and the receiver loses nothing
+#                  d2g-drop DomS sender (tx-full=drop, its default): its tx
+#                           goes on, the frames that do not fit are dropped
+#                           (tx_ring_full_drops), the stalled guest loses
+#                           them
+#                  d2g-bp   DomS sender with tx-full=backpressure: nothing
+#                           lost
 
 . "${XENSHM_TEST_LIB:-$(dirname "$0")/../lib}/xenshm-test.sh"
 
@@ -80,6 +92,107 @@ pk_rx_now() {
 		tr ' ' '\n' | sed -n 's/^rx=//p'
 }
 
+# tx count of the last progress line of ID
+pk_tx_now() {
+	grep "^pktcheck: progress" "${PK_LOG[$1]}" | tail -1 |
+		tr ' ' '\n' | sed -n 's/^tx=//p'
+}
+
+# port 0's xstats of a running DPDK process with file prefix PREFIX, read
+# over its telemetry socket, into XS[name]=value
+tele_xstats() {
+	local sock=/var/run/dpdk/$1/dpdk_telemetry.v2 k v
+	XS=()
+	[ -S "$sock" ] || xt_fail "no telemetry socket $sock"
+	while read -r k v; do
+		XS[$k]=$v
+	done < <(python3 - "$sock" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+s.recv(4096)
+s.send(b"/ethdev/xstats,0")
+for k, v in json.loads(s.recv(1 << 20).decode())["/ethdev/xstats"].items():
+    print(k, v)
+PY
+)
+	[ -n "${XS[tx_good_packets]:-}" ] || xt_fail "telemetry: no xstats from $1"
+}
+
+# One backpressure phase: receiver R<name> on RXV, sender T<name> on TXV.
+# R is stopped once T has sent a while, and resumed once T's tx stalled
+# (STALL=yes), or once T sent 20000 more frames (STALL=no: a dropping
+# sender never stalls; its ring holds at most 256).
+BP_COUNT=200000
+bp_phase() {
+	local name=$1 rxv=$2 txv=$3 stall=$4 r=R$1 t=T$1 txs tx0 tx1 same end lost
+	# idle timeout 5 s: the receiver's clock runs on while it is stopped
+	pkc "$r" "0@0,1@1" "$rxv" "--rx-port 0 --sizes 64,1514 --count $BP_COUNT \
+--idle-timeout 5000 --link-wait 15000"
+	pkc "$t" "0@0" "$txv" "--tx-port 0 --sizes 64,1514 --count $BP_COUNT \
+--rate 100000 --link-wait 15000 --drain-ms 1000 --report-interval 50"
+	end=$(($(xt_now_ms) + 20000))
+	until [ "$(pk_tx_now "$t")" -gt 20000 ] 2>/dev/null; do
+		[ "$(xt_now_ms)" -lt "$end" ] || xt_fail "$name: sender did not start"
+		sleep 0.05
+	done
+	kill -STOP "${PK_PID[$r]}"
+	xt_log "$name: receiver stopped at sender tx=$(pk_tx_now "$t")"
+	# the sender's tx must stay put for 0.5 s (10 progress lines) when
+	# the port backpressures, and must go on when it drops
+	txs=$(pk_tx_now "$t")
+	tx0=$txs same=0
+	end=$(($(xt_now_ms) + 10000))
+	while [ "$(xt_now_ms)" -lt "$end" ]; do
+		sleep 0.05
+		tx1=$(pk_tx_now "$t")
+		if [ "$tx1" = "$tx0" ]; then
+			same=$((same + 1))
+		else
+			same=0 tx0=$tx1
+		fi
+		[ "$stall" = yes ] && [ "$same" -ge 10 ] && break
+		[ "$stall" = no ] && [ "$tx1" -ge $((txs + 20000)) ] && break
+	done
+	tele_xstats "xt$$_pk$t"
+	xt_log "$name: while the receiver was stopped: sender tx=$tx1, port tx_good_packets=${XS[tx_good_packets]} tx_ring_full=${XS[tx_ring_full]} tx_ring_full_drops=${XS[tx_ring_full_drops]} tx_errors=${XS[tx_errors]}"
+	if [ "$stall" = yes ]; then
+		xt_check "$name: sender's tx stalled while the receiver was stopped (0.5 s)" "$same" -ge 10
+		xt_check "$name: frames handed back to the application" "${XS[tx_ring_full]}" -gt 0
+		xt_check "$name: no ring-full drops" "${XS[tx_ring_full_drops]}" -eq 0
+		xt_check "$name: no tx errors" "${XS[tx_errors]}" -eq 0
+	else
+		xt_check "$name: sender went on while the receiver was stopped" "$tx1" -ge $((txs + 20000))
+		xt_check "$name: ring-full drops" "${XS[tx_ring_full_drops]}" -gt 0
+		xt_check "$name: nothing handed back" "${XS[tx_ring_full]}" -eq 0
+	fi
+	kill -CONT "${PK_PID[$r]}"
+	pkc_end "$t" wait 60
+	xt_check "$name: sender exit" "$PK_RC" -eq 0
+	pkc_end "$r" wait 30
+	clean "$r"
+	lost=$(pkv "$r" lost)
+	if [ "$stall" = yes ]; then
+		xt_check "$name: sender sent every frame" "$(pkv "$t" tx)" -eq "$BP_COUNT"
+		xt_check "$name: sender left nothing unsent" "$(pkv "$t" unsent)" -eq 0
+		xt_check "$name: receiver got every frame" "$(pkv "$r" rx)" -eq "$BP_COUNT"
+		xt_check "$name: nothing lost" "$lost" -eq 0
+	else
+		xt_check "$name: the stalled receiver lost frames" "$lost" -gt 0
+	fi
+	RESULTS="${RESULTS:-} $name:rx=$(pkv "$r" rx),lost=$lost"
+}
+
+backpressure() {
+	local sock=$XT_DIR/bp.sock
+	local gv="-d $GUEST_SO --vdev net_xenshm_guest0,path=$sock,ring-size=256"
+	local dv="-d $DOMS_SO --vdev net_xenshm0,path=$sock"
+	bp_phase g2d "$dv" "$gv" yes
+	bp_phase d2g-drop "$gv" "$dv" no
+	bp_phase d2g-bp "$gv" "$dv,tx-full=backpressure" yes
+	xt_log "PASS:$RESULTS"
+}
+
 case $MODE in
 sizes)
 	for dir in g2d d2g; do
@@ -107,6 +220,10 @@ sizes)
 	exit 0
 	;;
 restart-doms|restart-guest) ;;
+backpressure)
+	backpressure
+	exit 0
+	;;
 *) xt_fail "unknown mode $MODE" ;;
 esac
 

@@ -78,6 +78,7 @@ struct xenshm_txq_stats {
 	uint64_t pkts;
 	uint64_t bytes;
 	uint64_t ring_full;	/* peer's ring full: dropped */
+	uint64_t full_returned;	/* peer's ring full: left to the application */
 	uint64_t link_down;	/* no peer (or port disabled): dropped */
 	uint64_t too_long;	/* longer than the peer accepts, or empty */
 	uint64_t errors;	/* validation errors seen by this queue */
@@ -139,6 +140,7 @@ struct xenshm_port {
 	uint16_t nb_rxq;		/* ethdev queues at dev_start */
 	uint16_t nb_txq;
 	bool multi_seg;			/* peer accepts NEXT chains */
+	bool tx_drop_on_full;		/* tx-full=drop (else backpressure) */
 	uint32_t slot_size;
 	uint32_t tx_max_frame;		/* longest frame the peer accepts */
 
@@ -245,6 +247,10 @@ int xenshm_kv_str(int logtype, const char *drv, struct rte_kvargs *kv,
 		  const char *key, char *out, size_t out_len);
 int xenshm_kv_transport(int logtype, const char *drv, struct rte_kvargs *kv,
 			enum shmring_transport_kind *out);
+/* tx-full=drop|backpressure, the same on both sides. */
+#define XENSHM_KEY_TX_FULL	"tx-full"
+int xenshm_kv_tx_full(int logtype, const char *drv, struct rte_kvargs *kv,
+		      bool *drop);
 
 
 /*

@@ -162,3 +162,24 @@ xenshm_kv_transport(int logtype, const char *drv, struct rte_kvargs *kv,
 	     v);
 	return -EINVAL;
 }
+
+/*
+ * tx-full=drop|backpressure: what tx does when the peer's ring is full.
+ * *drop keeps the caller's default when the key is absent.
+ */
+int
+xenshm_kv_tx_full(int logtype, const char *drv, struct rte_kvargs *kv,
+		  bool *drop)
+{
+	const char *v = kv_get(kv, XENSHM_KEY_TX_FULL);
+
+	if (v == NULL)
+		return 0;
+	if (strcmp(v, "drop") == 0 || strcmp(v, "backpressure") == 0) {
+		*drop = v[0] == 'd';
+		return 0;
+	}
+	DLOG(logtype, ERR, drv, "invalid %s=%s: expected drop or "
+	     "backpressure", XENSHM_KEY_TX_FULL, v);
+	return -EINVAL;
+}

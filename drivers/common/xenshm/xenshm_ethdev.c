@@ -186,6 +186,7 @@ txq_stats(const struct xenshm_txq *q, struct xenshm_txq_stats *s)
 	s->pkts = q->st.pkts - q->base.pkts;
 	s->bytes = q->st.bytes - q->base.bytes;
 	s->ring_full = q->st.ring_full - q->base.ring_full;
+	s->full_returned = q->st.full_returned - q->base.full_returned;
 	s->link_down = q->st.link_down - q->base.link_down;
 	s->too_long = q->st.too_long - q->base.too_long;
 	s->errors = q->st.errors - q->base.errors;
@@ -256,9 +257,10 @@ xenshm_stats_reset(struct rte_eth_dev *dev)
 
 /*
  * The driver xstats, in this order (docs/pmd.md lists them):
- *   port:     tx_ring_full_drops tx_link_down_drops tx_too_long_drops
- *             rx_oversize_drops peer_attaches reconnects peer_detaches
- *             peer_rejects peer_flaps port_disabled
+ *   port:     tx_ring_full tx_ring_full_drops tx_link_down_drops
+ *             tx_too_long_drops rx_oversize_drops peer_attaches
+ *             reconnects peer_detaches peer_rejects peer_flaps
+ *             port_disabled
  *   errors:   err_<kind> for each data-path validation rule
  *   rejects:  reject_<kind> for each code a handshake refuses a peer with
  *   rx queue: rx_q<i>_nombuf rx_q<i>_oversize_drops rx_q<i>_validation_errors
@@ -268,9 +270,9 @@ xenshm_stats_reset(struct rte_eth_dev *dev)
  * (RTE_ETH_DEV_AUTOFILL_QUEUE_XSTATS).  One walker writes names and values
  * so that the two can never disagree.
  */
-#define XSTATS_PORT	10
+#define XSTATS_PORT	11
 #define XSTATS_RXQ	3
-#define XSTATS_TXQ	4
+#define XSTATS_TXQ	5
 
 struct xstat_walk {
 	struct rte_eth_xstat_name *names;
@@ -335,9 +337,12 @@ xstats_walk(struct rte_eth_dev *dev, struct xstat_walk *w)
 			continue;
 		txq_stats(dev->data->tx_queues[i], &t);
 		tsum.ring_full += t.ring_full;
+		tsum.full_returned += t.full_returned;
 		tsum.link_down += t.link_down;
 		tsum.too_long += t.too_long;
 	}
+	/* Handed back to the application: not an error, not a drop. */
+	xstat_put(w, tsum.full_returned, "tx_ring_full");
 	xstat_put(w, tsum.ring_full, "tx_ring_full_drops");
 	xstat_put(w, tsum.link_down, "tx_link_down_drops");
 	xstat_put(w, tsum.too_long, "tx_too_long_drops");
@@ -371,6 +376,7 @@ xstats_walk(struct rte_eth_dev *dev, struct xstat_walk *w)
 		memset(&t, 0, sizeof(t));
 		if (dev->data->tx_queues[i] != NULL)
 			txq_stats(dev->data->tx_queues[i], &t);
+		xstat_put(w, t.full_returned, "tx_q%u_ring_full", i);
 		xstat_put(w, t.ring_full, "tx_q%u_ring_full_drops", i);
 		xstat_put(w, t.link_down, "tx_q%u_link_down_drops", i);
 		xstat_put(w, t.too_long, "tx_q%u_too_long_drops", i);

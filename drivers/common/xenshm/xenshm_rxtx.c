@@ -274,10 +274,13 @@ tx_copy(struct shmring_prod *pr, uint32_t i, const struct rte_mbuf *m)
 }
 
 /*
- * Produce into the ring of queue pair qp; every mbuf is either copied or
- * counted as dropped.
+ * Produce into the ring of queue pair qp.  Returns how many of pkts[] it
+ * consumed (copied, or dropped and counted); the caller frees those.  When
+ * the peer's ring is full, a backpressure port stops there and leaves the
+ * rest to the application (counted in tx_ring_full); a drop port drops
+ * them (tx_ring_full_drops).
  */
-static void
+static uint16_t
 tx_ring(struct xenshm_txq *q, struct shmring_prod *pr, unsigned int qp,
 	struct rte_mbuf **pkts, uint16_t n)
 {
@@ -286,7 +289,7 @@ tx_ring(struct xenshm_txq *q, struct shmring_prod *pr, unsigned int qp,
 	uint32_t free_slots, used = 0;
 	uint64_t bytes = 0, sent = 0;
 	int err = SHMRING_OK;
-	uint16_t i;
+	uint16_t i, done = n;
 
 	free_slots = shmring_prod_free(pr, n, &err);
 	for (i = 0; i < n && err == SHMRING_OK; i++) {
@@ -305,16 +308,23 @@ tx_ring(struct xenshm_txq *q, struct shmring_prod *pr, unsigned int qp,
 			}
 		}
 		if (unlikely(used + ns > free_slots)) {
-			/* Refresh the consumer index once before dropping. */
+			/* Refresh the consumer index once before giving up. */
 			free_slots = shmring_prod_free(pr, used + ns, &err);
 			if (err != SHMRING_OK)
 				break;
 			if (used + ns > free_slots) {
-				/*
-				 * Drop rather than wait: a peer that stops
-				 * consuming must never stall this sender.
-				 */
-				q->st.ring_full += n - i;
+				if (p->tx_drop_on_full) {
+					/*
+					 * Drop rather than wait: a peer that
+					 * stops consuming must never stall
+					 * this sender (DomS's default).
+					 */
+					q->st.ring_full += n - i;
+				} else {
+					/* The application keeps the rest. */
+					q->st.full_returned += n - i;
+					done = i;
+				}
 				break;
 			}
 		}
@@ -333,6 +343,7 @@ tx_ring(struct xenshm_txq *q, struct shmring_prod *pr, unsigned int qp,
 		shmring_prod_commit(pr, used);
 	q->st.pkts += sent;
 	q->st.bytes += bytes;
+	return done;
 }
 
 uint16_t
@@ -342,8 +353,10 @@ xenshm_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	struct xenshm_port *p = q->port;
 	struct xenshm_tx_ring *tr;
 	unsigned int n_qp, qp;
+	uint16_t done;
 	bool shared;
 
+	/* No peer: drop, whatever the mode (no stale frames in the ring). */
 	if (unlikely(!dp_enter(p, &q->in_use))) {
 		q->st.link_down += n;
 		rte_pktmbuf_free_bulk(pkts, n);
@@ -356,11 +369,11 @@ xenshm_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	shared = qp + n_qp < p->nb_txq;
 	if (shared)
 		rte_spinlock_lock(&tr->lock);
-	tx_ring(q, &tr->p, qp, pkts, n);
+	done = tx_ring(q, &tr->p, qp, pkts, n);
 	if (shared)
 		rte_spinlock_unlock(&tr->lock);
 	dp_leave(&q->in_use);
-	/* Copied or dropped, every mbuf goes back to its pool. */
-	rte_pktmbuf_free_bulk(pkts, n);
-	return n;
+	/* Copied or dropped, those mbufs go back to their pool. */
+	rte_pktmbuf_free_bulk(pkts, done);
+	return done;
 }

@@ -64,7 +64,7 @@ RTE_LOG_REGISTER_DEFAULT(doms_logtype, NOTICE);
 static const char *const valid_keys[] = {
 	KEY_PATH, KEY_TRANSPORT, KEY_DOMID, KEY_DEVID, KEY_PEER_UID, KEY_MAC,
 	KEY_MAX_QUEUES, KEY_MAX_RING_SIZE, KEY_MAX_SLOT_SIZE, KEY_MAX_MTU,
-	KEY_MAX_REGION_MB, KEY_RECONNECT_MAX_MS, NULL
+	KEY_MAX_REGION_MB, KEY_RECONNECT_MAX_MS, XENSHM_KEY_TX_FULL, NULL
 };
 
 #define BACKOFF_MIN_MS		10u
@@ -350,7 +350,8 @@ static const struct eth_dev_ops doms_ops = {
 static int
 doms_parse(const char *name, const char *args,
 	   struct shmring_endpoint_cfg *cfg, struct shmring_limits *lim,
-	   uint32_t *backoff_max, struct rte_ether_addr *mac, bool *have_mac)
+	   uint32_t *backoff_max, struct rte_ether_addr *mac, bool *have_mac,
+	   bool *tx_drop)
 {
 	uint32_t uid = SHMRING_UID_ANY, domid = UINT32_MAX, devid = 0;
 	uint32_t qp, ring, slot, mtu, region_mb;
@@ -396,7 +397,8 @@ doms_parse(const char *name, const char *args,
 			  SHMRING_MAX_REGION_SIZE >> 20, &region_mb) < 0 ||
 	    xenshm_kv_u32(doms_logtype, name, kv, KEY_RECONNECT_MAX_MS,
 			  BACKOFF_MIN_MS, 60000, backoff_max) < 0 ||
-	    xenshm_kv_mac(doms_logtype, name, kv, KEY_MAC, mac, have_mac) < 0)
+	    xenshm_kv_mac(doms_logtype, name, kv, KEY_MAC, mac, have_mac) < 0 ||
+	    xenshm_kv_tx_full(doms_logtype, name, kv, tx_drop) < 0)
 		goto out;
 	if (cfg->transport == SHMRING_TRANSPORT_HOST) {
 		if (has_path != 0) {
@@ -447,7 +449,8 @@ doms_probe(struct rte_vdev_device *vdev)
 	struct doms_priv *d;
 	struct xenshm_port *p;
 	uint32_t backoff_max;
-	bool have_mac;
+	/* A stalled guest must never hold DomS up: drop by default. */
+	bool have_mac, tx_drop = true;
 	int rc;
 
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
@@ -458,7 +461,7 @@ doms_probe(struct rte_vdev_device *vdev)
 	DOMS_LOG(INFO, "%s: probing '%s'", name,
 		 rte_vdev_device_args(vdev) ? rte_vdev_device_args(vdev) : "");
 	rc = doms_parse(name, rte_vdev_device_args(vdev), &cfg, &lim,
-			&backoff_max, &mac, &have_mac);
+			&backoff_max, &mac, &have_mac, &tx_drop);
 	if (rc != 0)
 		return rc;
 	if (!have_mac)
@@ -480,6 +483,7 @@ doms_probe(struct rte_vdev_device *vdev)
 	xenshm_port_init(p, dev, doms_logtype, false);
 	p->min_mtu = SHMRING_MIN_MTU;
 	p->max_mtu = lim.max_mtu;
+	p->tx_drop_on_full = tx_drop;
 	d->cfg = cfg;
 	d->limits = lim;
 	d->backoff_max_ms = backoff_max;
@@ -542,4 +546,5 @@ RTE_PMD_REGISTER_PARAM_STRING(net_xenshm,
 	"max-slot-size=<256-65536> "
 	"max-mtu=<68-9600> "
 	"max-region-mb=<1-4096> "
-	"reconnect-max-ms=<10-60000>");
+	"reconnect-max-ms=<10-60000> "
+	"tx-full=drop|backpressure");
