@@ -50,7 +50,7 @@ RTE_LOG_REGISTER_DEFAULT(guest_logtype, NOTICE);
 static const char *const valid_keys[] = {
 	KEY_PATH, KEY_TRANSPORT, KEY_BACKEND, KEY_DEVID, KEY_QUEUES,
 	KEY_RING_SIZE, KEY_SLOT_SIZE, KEY_MTU, KEY_MAC, KEY_PEER_UID,
-	XENSHM_KEY_TX_FULL, NULL
+	XENSHM_KEY_TX_FULL, XENSHM_KEY_SPEED, NULL
 };
 
 /* At most one rejection log line per this many seconds. */
@@ -220,7 +220,8 @@ static const struct eth_dev_ops guest_ops = {
 static int
 guest_parse(const char *name, const char *args,
 	    struct shmring_endpoint_cfg *cfg, struct shmring_params *pa,
-	    struct rte_ether_addr *mac, bool *have_mac, bool *tx_drop)
+	    struct rte_ether_addr *mac, bool *have_mac, bool *tx_drop,
+	    uint32_t *speed)
 {
 	uint32_t queues = 1, ring = SHMRING_DEFAULT_RING_SIZE;
 	uint32_t slot = SHMRING_DEFAULT_SLOT_SIZE, mtu = SHMRING_DEFAULT_MTU;
@@ -265,7 +266,8 @@ guest_parse(const char *name, const char *args,
 			  SHMRING_MAX_MTU, &mtu) < 0 ||
 	    xenshm_kv_mac(guest_logtype, name, kv, KEY_MAC, mac,
 			  have_mac) < 0 ||
-	    xenshm_kv_tx_full(guest_logtype, name, kv, tx_drop) < 0)
+	    xenshm_kv_tx_full(guest_logtype, name, kv, tx_drop) < 0 ||
+	    xenshm_kv_speed(guest_logtype, name, kv, speed) < 0)
 		goto out;
 	if (cfg->transport == SHMRING_TRANSPORT_HOST) {
 		if (has_path != 0) {
@@ -325,6 +327,7 @@ guest_probe(struct rte_vdev_device *vdev)
 	struct xenshm_port *p;
 	unsigned int ring;
 	bool have_mac, tx_drop = false;	/* a guest backpressures */
+	uint32_t speed = XENSHM_DEFAULT_SPEED;
 	int rc;
 
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
@@ -335,7 +338,7 @@ guest_probe(struct rte_vdev_device *vdev)
 	GUEST_LOG(INFO, "%s: probing '%s'", name,
 		  rte_vdev_device_args(vdev) ? rte_vdev_device_args(vdev) : "");
 	rc = guest_parse(name, rte_vdev_device_args(vdev), &cfg, &pa, &mac,
-			 &have_mac, &tx_drop);
+			 &have_mac, &tx_drop, &speed);
 	if (rc != 0)
 		return rc;
 	if (!have_mac)
@@ -359,6 +362,7 @@ guest_probe(struct rte_vdev_device *vdev)
 	p->min_mtu = SHMRING_MIN_MTU;
 	p->max_mtu = pa.mtu;
 	p->tx_drop_on_full = tx_drop;
+	p->link_speed = speed;
 	g->cfg = cfg;
 	g->params = pa;
 
@@ -460,4 +464,5 @@ RTE_PMD_REGISTER_PARAM_STRING(net_xenshm_guest,
 	"mtu=<68-9600> "
 	"mac=<xx:xx:xx:xx:xx:xx> "
 	"peer-uid=<uid> "
-	"tx-full=backpressure|drop");
+	"tx-full=backpressure|drop "
+	"speed=<Mbps>");

@@ -47,6 +47,9 @@ probe_fails "net_xenshm0,path=$SOCK,transport=tcp" "invalid transport=tcp"
 probe_fails "net_xenshm0,path=$SOCK,max-mtu=20000" "invalid max-mtu=20000"
 probe_fails "net_xenshm0,path=$SOCK,domid=3" "domid= and devid= are for transport=xen"
 probe_fails "net_xenshm0,path=$SOCK,reconnect-max-ms=x" "invalid reconnect-max-ms=x"
+probe_fails "net_xenshm0,path=$SOCK,speed=0" "invalid speed=0"
+probe_fails "net_xenshm_guest0,path=$SOCK,speed=500000" "invalid speed=500000"
+probe_fails "net_xenshm_guest0,path=$SOCK,tx-full=wait" "invalid tx-full=wait: expected drop or backpressure"
 
 # --- 2. hot-plug ------------------------------------------------------
 ARGS="--nb-cores=1 --total-num-mbufs=8192"
@@ -56,13 +59,22 @@ xt_sync G 30
 xt_sync D 30
 xt_run G "port attach net_xenshm_guest0,path=$SOCK"
 grep -q "Port 0 is attached" "$XT_DIR/G.out" || xt_fail "guest port attach"
-xt_run D "port attach net_xenshm0,path=$SOCK"
+xt_run D "port attach net_xenshm0,path=$SOCK,speed=25000"
 grep -q "Port 0 is attached" "$XT_DIR/D.out" || xt_fail "DomS port attach"
 xt_run G "port start 0"
 xt_run D "port start 0"
 xt_wait_link G 0 up 30
 xt_wait_link D 0 up 30
 xt_log "ok: hot-plugged ports linked"
+# link speed while up: the default on the guest, speed= on DomS
+for s in "G 10 Gbps" "D 25 Gbps"; do
+	xt_run "${s%% *}" "show port info 0"
+	grep -q "^Link speed: ${s#* }" "$XT_DIR/${s%% *}.out" || {
+		grep "^Link" "$XT_DIR/${s%% *}.out"
+		xt_fail "${s%% *}: link speed is not ${s#* }"
+	}
+done
+xt_log "ok: link speed 10 Gbps (guest, default) and 25 Gbps (DomS, speed=25000)"
 xt_cmd D start
 xt_cmd G start
 sleep 0.5

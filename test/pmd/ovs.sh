@@ -95,8 +95,9 @@ done
 
 $VSCTL add-br "$BR" -- set bridge "$BR" datapath_type=netdev
 for n in 1 2; do
+	# p2 reports a link speed of its own (speed=), p1 the default
 	$VSCTL add-port "$BR" p$n -- set Interface p$n type=dpdk ofport_request=$n \
-		"options:dpdk-devargs=net_xenshm$((n - 1)),path=$XT_DIR/g$n.sock"
+		"options:dpdk-devargs=net_xenshm$((n - 1)),path=$XT_DIR/g$n.sock$([ $n = 2 ] && echo ,speed=100000)"
 done
 ovs-ofctl show "$BR" >/dev/null 2>&1 || xt_fail "bridge $BR not created"
 ovs-ofctl del-flows "$BR"
@@ -127,6 +128,8 @@ for n in 1 2; do
 		xt_fail "OVS p$n link_state $($VSCTL get Interface p$n link_state)"
 done
 xt_log "guests attached; OVS links up"
+xt_check "OVS p1 link_speed (default 10G, bps)" "$($VSCTL get Interface p1 link_speed)" -eq 10000000000
+xt_check "OVS p2 link_speed (speed=100000)" "$($VSCTL get Interface p2 link_speed)" -eq 100000000000
 
 # port N stats: "rx pkts" and "tx pkts" (live, via OpenFlow)
 ofport() { # ofport N rx|tx

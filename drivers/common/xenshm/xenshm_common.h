@@ -156,6 +156,7 @@ struct xenshm_port {
 	char name[RTE_ETH_NAME_MAX_LEN];
 	uint16_t min_mtu;
 	uint16_t max_mtu;		/* what dev_info and mtu_set allow */
+	uint32_t link_speed;		/* Mbps reported while up (speed=) */
 	rte_spinlock_t ctl_lock;	/* control path vs ethdev ops */
 
 	/* Validation errors by kind (data path and attach), relaxed atomics. */
@@ -247,10 +248,15 @@ int xenshm_kv_str(int logtype, const char *drv, struct rte_kvargs *kv,
 		  const char *key, char *out, size_t out_len);
 int xenshm_kv_transport(int logtype, const char *drv, struct rte_kvargs *kv,
 			enum shmring_transport_kind *out);
-/* tx-full=drop|backpressure, the same on both sides. */
+/* tx-full=drop|backpressure and speed=<Mbps>, the same on both sides. */
 #define XENSHM_KEY_TX_FULL	"tx-full"
+#define XENSHM_KEY_SPEED	"speed"
+/* A memory copy has no line rate; 10G is what vhost-user reports too. */
+#define XENSHM_DEFAULT_SPEED	RTE_ETH_SPEED_NUM_10G
 int xenshm_kv_tx_full(int logtype, const char *drv, struct rte_kvargs *kv,
 		      bool *drop);
+int xenshm_kv_speed(int logtype, const char *drv, struct rte_kvargs *kv,
+		    uint32_t *mbps);
 
 
 /*

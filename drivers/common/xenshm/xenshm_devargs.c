@@ -183,3 +183,13 @@ xenshm_kv_tx_full(int logtype, const char *drv, struct rte_kvargs *kv,
 	     "backpressure", XENSHM_KEY_TX_FULL, v);
 	return -EINVAL;
 }
+
+/* speed=<Mbps>: the link speed to report; *mbps keeps its default. */
+int
+xenshm_kv_speed(int logtype, const char *drv, struct rte_kvargs *kv,
+		uint32_t *mbps)
+{
+	/* Up to 400 Gbit/s (DPDK 22.11 names speeds up to 200G only). */
+	return xenshm_kv_u32(logtype, drv, kv, XENSHM_KEY_SPEED, 1, 400000,
+			     mbps) < 0 ? -EINVAL : 0;
+}

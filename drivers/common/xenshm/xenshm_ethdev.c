@@ -47,7 +47,11 @@ xenshm_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->rx_queue_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER;
 	info->tx_queue_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	info->flow_type_rss_offloads = 0;
-	info->speed_capa = 0;
+	/* One fixed speed (0 when speed= is not a standard one). */
+	info->speed_capa = rte_eth_speed_bitflag(p->link_speed,
+						 RTE_ETH_LINK_FULL_DUPLEX);
+	if (info->speed_capa != 0)
+		info->speed_capa |= RTE_ETH_LINK_SPEED_FIXED;
 	/* The ring size is the region's; nb_desc of queue setup is ignored. */
 	info->default_rxportconf.ring_size = SHMRING_DEFAULT_RING_SIZE;
 	info->default_txportconf.ring_size = SHMRING_DEFAULT_RING_SIZE;

@@ -51,6 +51,7 @@ xenshm_port_init(struct xenshm_port *p, struct rte_eth_dev *dev,
 	p->dev = dev;
 	p->logtype = logtype;
 	p->guest_side = guest_side;
+	p->link_speed = XENSHM_DEFAULT_SPEED;
 	snprintf(p->name, sizeof(p->name), "%s", dev->data->name);
 	rte_spinlock_init(&p->ctl_lock);
 	for (r = 0; r < SHMRING_MAX_QUEUE_PAIRS; r++)
@@ -237,8 +238,7 @@ xenshm_port_link_set(struct xenshm_port *p, bool up)
 {
 	struct rte_eth_dev *dev = p->dev;
 	struct rte_eth_link link = {
-		.link_speed = up ? RTE_ETH_SPEED_NUM_UNKNOWN :
-			RTE_ETH_SPEED_NUM_NONE,
+		.link_speed = up ? p->link_speed : RTE_ETH_SPEED_NUM_NONE,
 		.link_duplex = RTE_ETH_LINK_FULL_DUPLEX,
 		.link_autoneg = RTE_ETH_LINK_FIXED,
 		.link_status = up ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN,

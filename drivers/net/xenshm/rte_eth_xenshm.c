@@ -64,7 +64,8 @@ RTE_LOG_REGISTER_DEFAULT(doms_logtype, NOTICE);
 static const char *const valid_keys[] = {
 	KEY_PATH, KEY_TRANSPORT, KEY_DOMID, KEY_DEVID, KEY_PEER_UID, KEY_MAC,
 	KEY_MAX_QUEUES, KEY_MAX_RING_SIZE, KEY_MAX_SLOT_SIZE, KEY_MAX_MTU,
-	KEY_MAX_REGION_MB, KEY_RECONNECT_MAX_MS, XENSHM_KEY_TX_FULL, NULL
+	KEY_MAX_REGION_MB, KEY_RECONNECT_MAX_MS, XENSHM_KEY_TX_FULL,
+	XENSHM_KEY_SPEED, NULL
 };
 
 #define BACKOFF_MIN_MS		10u
@@ -351,7 +352,7 @@ static int
 doms_parse(const char *name, const char *args,
 	   struct shmring_endpoint_cfg *cfg, struct shmring_limits *lim,
 	   uint32_t *backoff_max, struct rte_ether_addr *mac, bool *have_mac,
-	   bool *tx_drop)
+	   bool *tx_drop, uint32_t *speed)
 {
 	uint32_t uid = SHMRING_UID_ANY, domid = UINT32_MAX, devid = 0;
 	uint32_t qp, ring, slot, mtu, region_mb;
@@ -398,7 +399,8 @@ doms_parse(const char *name, const char *args,
 	    xenshm_kv_u32(doms_logtype, name, kv, KEY_RECONNECT_MAX_MS,
 			  BACKOFF_MIN_MS, 60000, backoff_max) < 0 ||
 	    xenshm_kv_mac(doms_logtype, name, kv, KEY_MAC, mac, have_mac) < 0 ||
-	    xenshm_kv_tx_full(doms_logtype, name, kv, tx_drop) < 0)
+	    xenshm_kv_tx_full(doms_logtype, name, kv, tx_drop) < 0 ||
+	    xenshm_kv_speed(doms_logtype, name, kv, speed) < 0)
 		goto out;
 	if (cfg->transport == SHMRING_TRANSPORT_HOST) {
 		if (has_path != 0) {
@@ -451,6 +453,7 @@ doms_probe(struct rte_vdev_device *vdev)
 	uint32_t backoff_max;
 	/* A stalled guest must never hold DomS up: drop by default. */
 	bool have_mac, tx_drop = true;
+	uint32_t speed = XENSHM_DEFAULT_SPEED;
 	int rc;
 
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
@@ -461,7 +464,7 @@ doms_probe(struct rte_vdev_device *vdev)
 	DOMS_LOG(INFO, "%s: probing '%s'", name,
 		 rte_vdev_device_args(vdev) ? rte_vdev_device_args(vdev) : "");
 	rc = doms_parse(name, rte_vdev_device_args(vdev), &cfg, &lim,
-			&backoff_max, &mac, &have_mac, &tx_drop);
+			&backoff_max, &mac, &have_mac, &tx_drop, &speed);
 	if (rc != 0)
 		return rc;
 	if (!have_mac)
@@ -484,6 +487,7 @@ doms_probe(struct rte_vdev_device *vdev)
 	p->min_mtu = SHMRING_MIN_MTU;
 	p->max_mtu = lim.max_mtu;
 	p->tx_drop_on_full = tx_drop;
+	p->link_speed = speed;
 	d->cfg = cfg;
 	d->limits = lim;
 	d->backoff_max_ms = backoff_max;
@@ -547,4 +551,5 @@ RTE_PMD_REGISTER_PARAM_STRING(net_xenshm,
 	"max-mtu=<68-9600> "
 	"max-region-mb=<1-4096> "
 	"reconnect-max-ms=<10-60000> "
-	"tx-full=drop|backpressure");
+	"tx-full=drop|backpressure "
+	"speed=<Mbps>");
