@@ -15,6 +15,12 @@
  * Control work (accepting DomS, noticing it left) runs from an EAL alarm
  * every XENSHM_CTRL_PERIOD_US, never on the data path.  The data path is
  * drivers/common/xenshm.
+ *
+ * The region's MTU is the larger of the mtu= devarg and the port's MTU.
+ * DomS reads it once per attach, so a new MTU needs a new attach: the
+ * guest shares a fresh region with it (as a restarted guest would) and
+ * DomS, seeing the old one go, attaches to the new one.  The link goes
+ * down once; frames still in the old rings are lost.
  */
 
 #include <errno.h>
@@ -58,11 +64,13 @@ static const char *const valid_keys[] = {
 
 struct guest_priv {
 	struct xenshm_port port;	/* first: the common code's view */
-	struct shmring_guest_ep *ep;
+	struct shmring_guest_ep *ep;	/* NULL only if a new region failed */
 	struct shmring_endpoint_cfg cfg;
-	struct shmring_params params;
+	struct shmring_params params;	/* of the region shared now */
+	uint32_t base_mtu;		/* mtu= devarg: the region's least */
 	bool peer_up;			/* a DomS is attached */
 	bool closed;
+	bool renewing;			/* the region is being replaced */
 	uint64_t next_reject_log;	/* timer cycles */
 };
 
@@ -108,6 +116,12 @@ guest_ctl(void *arg)
 		rte_spinlock_unlock(&p->ctl_lock);
 		return;
 	}
+	if (g->renewing || g->ep == NULL) {
+		/* guest_region_renew() owns the endpoint for now. */
+		rte_spinlock_unlock(&p->ctl_lock);
+		guest_ctl_arm(dev);
+		return;
+	}
 	/* A few bounded steps, so a handshake needs no extra periods. */
 	for (i = 0; i < 4; i++) {
 		why[0] = '\0';
@@ -143,6 +157,123 @@ guest_ctl(void *arg)
 	rte_spinlock_unlock(&p->ctl_lock);
 	xenshm_port_link_set(p, link);
 	guest_ctl_arm(dev);
+}
+
+/* Share a region with 'pa'; the port's ring ends point into it. */
+static int
+guest_region_open(struct guest_priv *g, const struct shmring_params *pa)
+{
+	struct xenshm_port *p = &g->port;
+	char why[SHMRING_WHY_MAX];
+	unsigned int ring;
+	int rc;
+
+	rc = shmring_guest_open(&g->ep, &g->cfg, pa, why, sizeof(why));
+	if (rc != SHMRING_OK) {
+		XENSHM_LOG(p, ERR, "cannot share a region: %s (%s)", why,
+			   shmring_errname(rc));
+		g->ep = NULL;
+		return rc == SHMRING_E_SYSTEM ? -EIO : -EINVAL;
+	}
+	/* Our own fresh region: this cannot fail short of a library bug. */
+	rc = xenshm_port_map(p, shmring_guest_base(g->ep),
+			     shmring_guest_info(g->ep), &ring);
+	if (rc != SHMRING_OK) {
+		XENSHM_LOG(p, ERR, "ring %u of the new region: %s", ring,
+			   shmring_strerror(rc));
+		shmring_guest_close(g->ep);
+		g->ep = NULL;
+		return -EIO;
+	}
+	g->params = *pa;
+	return 0;
+}
+
+/*
+ * Replace the region by one with MTU 'mtu' (control thread, from
+ * dev_configure or mtu_set).  DomS sees the old region go (a detach) and
+ * attaches to the new one by itself; the link is down in between.
+ */
+static int
+guest_region_renew(struct rte_eth_dev *dev, uint32_t mtu)
+{
+	struct guest_priv *g = dev->data->dev_private;
+	struct xenshm_port *p = &g->port;
+	struct shmring_params pa = g->params;
+	char why[SHMRING_WHY_MAX];
+	uint32_t old = g->params.mtu;
+	int rc;
+
+	pa.mtu = mtu;
+	if (shmring_params_check(&pa, why, sizeof(why)) != SHMRING_OK) {
+		XENSHM_LOG(p, ERR, "MTU %u: %s", mtu, why);
+		return -EINVAL;
+	}
+	rte_spinlock_lock(&p->ctl_lock);
+	g->renewing = true;
+	xenshm_port_dp_set(p, false);
+	rte_spinlock_unlock(&p->ctl_lock);
+	/*
+	 * From here the alarm leaves the endpoint and the ring ends alone
+	 * (it sees 'renewing'), the other ethdev ops run on this thread, and
+	 * once quiesced no burst is inside the region: no lock needed while
+	 * the region is replaced (which maps and faults in megabytes).
+	 */
+	xenshm_port_quiesce_wait(p);
+	xenshm_port_unmap(p);
+	if (g->ep != NULL)
+		shmring_guest_close(g->ep);
+	g->ep = NULL;
+	rc = guest_region_open(g, &pa);
+	if (rc != 0 && guest_region_open(g, &g->params) != 0)
+		XENSHM_LOG(p, ERR, "no region shared any more: the port stays "
+			   "down until it is closed and probed again");
+
+	rte_spinlock_lock(&p->ctl_lock);
+	if (g->peer_up) {
+		g->peer_up = false;
+		p->ctl.detaches++;
+	}
+	g->renewing = false;
+	rte_spinlock_unlock(&p->ctl_lock);
+	xenshm_port_link_set(p, false);
+	if (rc == 0)
+		XENSHM_LOG(p, NOTICE, "MTU %u -> %u: shared a new region; the "
+			   "link is down until DomS attaches it", old, mtu);
+	return rc;
+}
+
+/* The region follows the port's MTU above the mtu= devarg. */
+static int
+guest_mtu_follow(struct rte_eth_dev *dev, uint16_t mtu)
+{
+	struct guest_priv *g = dev->data->dev_private;
+	uint32_t want = RTE_MAX((uint32_t)mtu, g->base_mtu);
+
+	if (want == g->params.mtu)
+		return 0;
+	return guest_region_renew(dev, want);
+}
+
+/* ethdev has set dev->data->mtu from rxmode.mtu (--max-pkt-len). */
+static int
+guest_dev_configure(struct rte_eth_dev *dev)
+{
+	int rc = xenshm_dev_configure(dev);
+
+	if (rc != 0)
+		return rc;
+	return guest_mtu_follow(dev, dev->data->mtu);
+}
+
+static int
+guest_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
+{
+	int rc = xenshm_mtu_set(dev, mtu);
+
+	if (rc != 0)
+		return rc;
+	return guest_mtu_follow(dev, mtu);
 }
 
 static int
@@ -203,7 +334,8 @@ guest_dev_close(struct rte_eth_dev *dev)
 	xenshm_port_dp_set(p, false);
 	xenshm_port_quiesce_wait(p);
 	xenshm_port_unmap(p);
-	shmring_guest_close(g->ep);
+	if (g->ep != NULL)
+		shmring_guest_close(g->ep);
 	g->ep = NULL;
 	xenshm_port_release_queues(dev);
 	return 0;
@@ -211,6 +343,8 @@ guest_dev_close(struct rte_eth_dev *dev)
 
 static const struct eth_dev_ops guest_ops = {
 	XENSHM_COMMON_ETH_OPS,
+	.dev_configure = guest_dev_configure,
+	.mtu_set = guest_mtu_set,
 	.dev_start = guest_dev_start,
 	.dev_stop = guest_dev_stop,
 	.dev_close = guest_dev_close,
@@ -320,12 +454,12 @@ guest_probe(struct rte_vdev_device *vdev)
 	const char *name = rte_vdev_device_name(vdev);
 	struct shmring_endpoint_cfg cfg;
 	struct shmring_params pa;
+	struct shmring_params top;
 	struct rte_ether_addr mac;
 	char why[SHMRING_WHY_MAX];
 	struct rte_eth_dev *dev;
 	struct guest_priv *g;
 	struct xenshm_port *p;
-	unsigned int ring;
 	bool have_mac, tx_drop = false;	/* a guest backpressures */
 	uint32_t speed = XENSHM_DEFAULT_SPEED;
 	int rc;
@@ -359,29 +493,25 @@ guest_probe(struct rte_vdev_device *vdev)
 	}
 	rte_ether_addr_copy(&mac, dev->data->mac_addrs);
 	xenshm_port_init(p, dev, guest_logtype, true);
+	/*
+	 * The port's MTU may go up to the protocol's, since the region
+	 * follows it (with multi-seg, any slot size carries 9600).
+	 */
+	top = pa;
+	top.mtu = SHMRING_MAX_MTU;
 	p->min_mtu = SHMRING_MIN_MTU;
-	p->max_mtu = pa.mtu;
+	p->max_mtu = shmring_params_check(&top, why, sizeof(why)) ==
+		SHMRING_OK ? SHMRING_MAX_MTU : pa.mtu;
 	p->tx_drop_on_full = tx_drop;
 	p->link_speed = speed;
 	g->cfg = cfg;
 	g->params = pa;
+	g->base_mtu = pa.mtu;
 
-	rc = shmring_guest_open(&g->ep, &cfg, &pa, why, sizeof(why));
-	if (rc != SHMRING_OK) {
-		GUEST_LOG(ERR, "%s: cannot share a region: %s (%s)", name, why,
-			  shmring_errname(rc));
+	rc = guest_region_open(g, &pa);
+	if (rc != 0) {
 		rte_eth_dev_release_port(dev);
-		return rc == SHMRING_E_SYSTEM ? -EIO : -EINVAL;
-	}
-	/* Our own fresh region: this cannot fail short of a library bug. */
-	rc = xenshm_port_map(p, shmring_guest_base(g->ep),
-			     shmring_guest_info(g->ep), &ring);
-	if (rc != SHMRING_OK) {
-		GUEST_LOG(ERR, "%s: ring %u of the new region: %s", name, ring,
-			  shmring_strerror(rc));
-		shmring_guest_close(g->ep);
-		rte_eth_dev_release_port(dev);
-		return -EIO;
+		return rc;
 	}
 
 	dev->dev_ops = &guest_ops;

@@ -7,7 +7,8 @@
 #   2. hot-plug: "port attach" / "port detach" (rte_dev_probe/remove) on
 #      both sides, the other side follows (link down, reconnect), and a
 #      re-attached guest gets traffic again
-#   3. MTU: the guest refuses more than its region carries
+#   3. MTU: the guest refuses more than 9600, and its region follows its
+#      MTU above the mtu= devarg
 #   4. telemetry: /ethdev/xstats over the DPDK telemetry socket lists the
 #      driver's xstats
 #   5. a secondary process is refused with a clear message (needs 2 MB
@@ -120,14 +121,23 @@ xt_wait_link G 0 down 30
 xt_log "ok: DomS detached, guest link down"
 
 # --- 3. MTU -----------------------------------------------------------
+# The guest's MTU goes up to the protocol's 9600 (the region follows it;
+# test/pmd/mtu.sh checks that with traffic); more is refused.
 xt_run G "port stop 0"
+xt_run G "port config mtu 0 9601"
+xt_run G "show port info 0"
+grep -q "^MTU: 1500" "$XT_DIR/G.out" || xt_fail "guest accepted MTU 9601 > 9600"
 xt_run G "port config mtu 0 1600"
 xt_run G "show port info 0"
-grep -q "^MTU: 1500" "$XT_DIR/G.out" || xt_fail "guest accepted MTU 1600 > region MTU 1500"
+grep -q "^MTU: 1600" "$XT_DIR/G.out" || xt_fail "guest refused MTU 1600"
+grep -q "MTU 1500 -> 1600: shared a new region" "${XT_LOG[G]}" ||
+	xt_fail "guest's region did not follow MTU 1600"
 xt_run G "port config mtu 0 1000"
 xt_run G "show port info 0"
 grep -q "^MTU: 1000" "$XT_DIR/G.out" || xt_fail "guest refused MTU 1000"
-xt_log "ok: guest MTU 1600 refused (region MTU 1500), 1000 accepted"
+grep -q "MTU 1600 -> 1500: shared a new region" "${XT_LOG[G]}" ||
+	xt_fail "guest's region did not go back to mtu=1500 (the devarg's)"
+xt_log "ok: guest MTU 9601 refused, 1600 accepted (a new region), 1000 accepted (region back at mtu=1500)"
 
 # --- 4. telemetry -----------------------------------------------------
 TSOCK=/var/run/dpdk/${XT_PREFIX[G]}/dpdk_telemetry.v2

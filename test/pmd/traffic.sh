@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 The xenshm authors
 #
-# traffic.sh SIZE QUEUES [mismatch]
+# traffic.sh SIZE QUEUES [mismatch|maxpkt]
 #
 # Two Debian dpdk-testpmd processes, a guest (net_xenshm_guest) and a DomS
 # (net_xenshm), connected through one region.  Three phases, each checked
@@ -23,6 +23,8 @@
 # rooms, txpkts split in 5 segments, --enable-scatter) and mtu=9000.
 # "mismatch": guest queues=4 with 4 rx/4 tx queues, DomS with 2 rx / 3 tx
 # ethdev queues: the queue-to-ring mapping must still deliver everything.
+# "maxpkt" (SIZE 9000): no mtu= devarg; both testpmds get the usual
+# --max-pkt-len=9018 (MTU 8996), and the guest's region follows that MTU.
 
 . "${XENSHM_TEST_LIB:-$(dirname "$0")/../lib}/xenshm-test.sh"
 
@@ -40,8 +42,13 @@ common="--nb-cores=1 --total-num-mbufs=16384 --burst=32"
 gvdev="net_xenshm_guest0,path=$SOCK,queues=$GQ"
 case $SIZE in
 9000)
-	gvdev="$gvdev,mtu=9000"
-	common="$common --mbuf-size=2176 --max-pkt-len=9022 --enable-scatter"
+	if [ "$MODE" = maxpkt ]; then
+		common="$common --max-pkt-len=9018"
+	else
+		gvdev="$gvdev,mtu=9000"
+		common="$common --max-pkt-len=9022"
+	fi
+	common="$common --mbuf-size=2176 --enable-scatter"
 	txpkts=2048,2048,2048,2048,808
 	bursts=1 ;;
 *)
@@ -58,6 +65,17 @@ xt_sync D 30
 xt_wait_link G 0 up 30
 xt_wait_link D 0 up 30
 xt_log "both links up (guest queues=$GQ; DomS rxq=$DRXQ txq=$DTXQ)"
+if [ "$MODE" = maxpkt ]; then
+	grep -q "MTU 1500 -> 8996: shared a new region" "${XT_LOG[G]}" ||
+		xt_fail "the guest's region did not follow --max-pkt-len=9018"
+	end=$(($(xt_now_ms) + 10000))
+	until grep -q "guest attached: .*MTU 8996" "${XT_LOG[D]}"; do
+		[ "$(xt_now_ms)" -lt "$end" ] ||
+			xt_fail "DomS did not attach a region with MTU 8996"
+		sleep 0.1
+	done
+	xt_log "ok: --max-pkt-len=9018 accepted; the guest's region has MTU 8996"
+fi
 
 reset_stats() {
 	local id

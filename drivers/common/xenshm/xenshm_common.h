@@ -261,18 +261,17 @@ int xenshm_kv_speed(int logtype, const char *drv, struct rte_kvargs *kv,
 
 /*
  * The ethdev ops both PMDs share; each driver's static const table adds
- * its own start, stop and close (the life cycles differ: the guest owns
- * the region, DomS maps and reconnects).
+ * its own configure, MTU set, start, stop and close (the life cycles
+ * differ: the guest owns the region and follows the MTU with it, DomS
+ * maps and reconnects).
  */
 #define XENSHM_COMMON_ETH_OPS \
-	.dev_configure = xenshm_dev_configure, \
 	.dev_infos_get = xenshm_dev_infos_get, \
 	.rx_queue_setup = xenshm_rx_queue_setup, \
 	.tx_queue_setup = xenshm_tx_queue_setup, \
 	.rx_queue_release = xenshm_rx_queue_release, \
 	.tx_queue_release = xenshm_tx_queue_release, \
 	.link_update = xenshm_link_update, \
-	.mtu_set = xenshm_mtu_set, \
 	.mac_addr_set = xenshm_mac_addr_set, \
 	.promiscuous_enable = xenshm_accept, \
 	.promiscuous_disable = xenshm_accept, \

@@ -141,9 +141,10 @@ xenshm_link_update(struct rte_eth_dev *dev, int wait)
 }
 
 /*
- * ethdev already checked min_mtu..max_mtu, which is what the region
- * carries (guest) or what DomS accepts (DomS); a frame the peer would
- * reject is dropped at tx and counted in tx_q*_too_long_drops.
+ * ethdev already checked min_mtu..max_mtu: the protocol's range on the
+ * guest (whose PMD then moves the region to the new MTU), what DomS
+ * accepts from a guest (max-mtu=) on DomS.  A frame the peer would reject
+ * is dropped at tx and counted in tx_q*_too_long_drops.
  */
 int
 xenshm_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)

@@ -92,6 +92,7 @@ struct doms_priv {
 	uint64_t next_try;		/* timer cycles */
 	uint64_t attached_at;		/* timer cycles of the last attach */
 	uint64_t next_reject_log;	/* timer cycles */
+	uint32_t last_mtu;		/* the guest's MTU at the last attach */
 	bool closed;
 };
 
@@ -175,6 +176,10 @@ doms_attach(struct doms_priv *d)
 		   pa->n_qp, pa->ring_size, pa->slot_size, pa->mtu,
 		   pa->mac[0], pa->mac[1], pa->mac[2], pa->mac[3], pa->mac[4],
 		   pa->mac[5]);
+	if (d->last_mtu != 0 && d->last_mtu != pa->mtu)
+		XENSHM_LOG(p, NOTICE, "the guest's MTU is now %u (was %u)",
+			   pa->mtu, d->last_mtu);
+	d->last_mtu = pa->mtu;
 	if (pa->mtu < p->dev->data->mtu)
 		XENSHM_LOG(p, NOTICE, "guest MTU %u < port MTU %u: longer "
 			   "frames are dropped (tx_too_long_drops)", pa->mtu,
@@ -343,6 +348,8 @@ doms_dev_close(struct rte_eth_dev *dev)
 
 static const struct eth_dev_ops doms_ops = {
 	XENSHM_COMMON_ETH_OPS,
+	.dev_configure = xenshm_dev_configure,
+	.mtu_set = xenshm_mtu_set,
 	.dev_start = doms_dev_start,
 	.dev_stop = doms_dev_stop,
 	.dev_close = doms_dev_close,
