@@ -87,14 +87,14 @@ send() {
 }
 
 settle() {
-	local h=$1 rx=() id prev=-1 now end done
+	local h=$1 rx=() id prev=-1 now end ok
 	shift
 	while [ "$1" != -- ]; do rx+=("$1"); shift; done
 	shift
 	for id in "$@"; do
 		# generous: on a loaded machine a guest at nice 10 gets a
 		# small share of CPU 0 and sends far below RATE
-		pkc_end "$id" wait $((COUNT / RATE * 10 + 120))
+		pkc_end "$id" wait $((COUNT * 10 / RATE + 120))
 		xt_check "$id: sender exit status" "$PK_RC" -eq 0
 		xt_check "$id: sent all" "$(pkv "$id" tx)" -eq "$COUNT"
 	done
@@ -107,12 +107,12 @@ settle() {
 			now+="$(mh_port_stat "$h" br-int "$id" tx pkts)/$(pk_rx_now "$id") "
 		done
 		if [ "$now" = "$prev" ]; then
-			done=1
+			ok=1
 			for id in "${rx[@]}"; do
 				[ "$(mh_port_stat "$h" br-int "$id" tx pkts)" = "$(pk_rx_now "$id")" ] ||
-					done=0
+					ok=0
 			done
-			[ $done = 1 ] && return 0
+			[ $ok = 1 ] && return 0
 		fi
 		prev=$now
 		sleep 1
