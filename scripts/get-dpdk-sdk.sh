@@ -12,6 +12,9 @@
 # that dpdk-pmdinfo.py lists our PMDs.
 # Cache: $XENSHM_SRC_CACHE, else /var/cache/xenshm when that is writable
 # (root), else ${XDG_CACHE_HOME:-$HOME/.cache}/xenshm (a non-root build).
+# XENSHM_DPDK_SRC=DIR takes both from an unpacked DPDK source tree of the
+# same upstream release instead, for a machine whose archive mirror does
+# not serve the source package.
 set -euo pipefail
 out=${1:?usage: get-dpdk-sdk.sh OUTDIR}
 tools="$(dirname "$out")/buildtools"
@@ -52,10 +55,20 @@ apto=(-o "Dir::Etc::SourceList=$apt_state/sources.list"
       -o "Dir::State::Lists=$apt_state/lists"
       -o "Dir::Cache=$apt_state/cache")
 src="$cache/src/dpdk-stable-$up"
-if [ ! -f "$src/lib/ethdev/ethdev_driver.h" ]; then
+if [ -n "${XENSHM_DPDK_SRC:-}" ]; then
+	src=$XENSHM_DPDK_SRC
+	[ "$(cat "$src/VERSION" 2>/dev/null)" = "$up" ] || {
+		echo "get-dpdk-sdk: $src/VERSION is not $up" >&2
+		exit 1
+	}
+elif [ ! -f "$src/lib/ethdev/ethdev_driver.h" ]; then
 	echo "get-dpdk-sdk: fetching Debian source of dpdk $ver"
 	apt-get "${apto[@]}" update -qq
-	(cd "$cache/src" && apt-get "${apto[@]}" source -qq --download-only "dpdk=$ver")
+	(cd "$cache/src" && apt-get "${apto[@]}" source -qq --download-only "dpdk=$ver") || {
+		echo "get-dpdk-sdk: cannot fetch the source of dpdk $ver;" \
+		     "XENSHM_DPDK_SRC=DIR takes an unpacked DPDK $up tree" >&2
+		exit 1
+	}
 	rm -rf "$src"
 	# only the upstream tarball: the headers are not patched by Debian
 	tar -C "$cache/src" -xf "$cache/src/dpdk_$up.orig.tar.xz"

@@ -27,6 +27,12 @@
 
 #include "ds_switch.h"
 
+/* DPDK 23.03 added the _uint adder and deprecated _u64; 22.11 has only
+ * _u64.  The code uses the current name. */
+#if RTE_VERSION < RTE_VERSION_NUM(23, 3, 0, 0)
+#define rte_tel_data_add_dict_uint rte_tel_data_add_dict_u64
+#endif
+
 #define DS_TEL_FDB_MAX	100	/* entries per reply: 16 KiB output limit */
 
 static struct ds_switch *tel_sw;
@@ -108,23 +114,23 @@ port_summary(const struct ds_switch *sw, const struct ds_port *p,
 	rte_tel_data_add_dict_string(d, "link", p->link_up ? "up" : "down");
 	rte_tel_data_add_dict_int(d, "rx_queues", p->nb_rxq);
 	rte_tel_data_add_dict_int(d, "tx_queues", p->nb_txq);
-	rte_tel_data_add_dict_u64(d, "rx_pkts", c.rx_pkts);
-	rte_tel_data_add_dict_u64(d, "tx_pkts", c.tx_pkts);
-	rte_tel_data_add_dict_u64(d, "drops", drops_total(&c));
-	rte_tel_data_add_dict_u64(d, "fdb_entries",
-				  sw->fdb.per_port[p->slot]);
+	rte_tel_data_add_dict_uint(d, "rx_pkts", c.rx_pkts);
+	rte_tel_data_add_dict_uint(d, "tx_pkts", c.tx_pkts);
+	rte_tel_data_add_dict_uint(d, "drops", drops_total(&c));
+	rte_tel_data_add_dict_uint(d, "fdb_entries",
+				   sw->fdb.per_port[p->slot]);
 	/* what the PMD itself dropped: a PMD that never refuses a burst
 	 * (net_xenshm) counts a full peer ring here, not in tx_full */
 	memset(&es, 0, sizeof(es));
 	rte_eth_stats_get(p->port_id, &es);
-	rte_tel_data_add_dict_u64(d, "pmd_tx_dropped", es.oerrors);
+	rte_tel_data_add_dict_uint(d, "pmd_tx_dropped", es.oerrors);
 	if (!detail)
 		return;
-	rte_tel_data_add_dict_u64(d, "pmd_ipackets", es.ipackets);
-	rte_tel_data_add_dict_u64(d, "pmd_opackets", es.opackets);
-	rte_tel_data_add_dict_u64(d, "pmd_ierrors", es.ierrors);
-	rte_tel_data_add_dict_u64(d, "pmd_imissed", es.imissed);
-	rte_tel_data_add_dict_u64(d, "pmd_rx_nombuf", es.rx_nombuf);
+	rte_tel_data_add_dict_uint(d, "pmd_ipackets", es.ipackets);
+	rte_tel_data_add_dict_uint(d, "pmd_opackets", es.opackets);
+	rte_tel_data_add_dict_uint(d, "pmd_ierrors", es.ierrors);
+	rte_tel_data_add_dict_uint(d, "pmd_imissed", es.imissed);
+	rte_tel_data_add_dict_uint(d, "pmd_rx_nombuf", es.rx_nombuf);
 	rte_tel_data_add_dict_string(d, "devargs", p->devargs);
 	if (p->socket[0] != '\0')
 		rte_tel_data_add_dict_string(d, "socket", p->socket);
@@ -132,20 +138,20 @@ port_summary(const struct ds_switch *sw, const struct ds_port *p,
 				     "config" : p->dynamic ? "guest-dir" :
 				     p->from_socket ? "config+socket" :
 				     "config+devargs");
-	rte_tel_data_add_dict_u64(d, "rx_bytes", c.rx_bytes);
-	rte_tel_data_add_dict_u64(d, "tx_bytes", c.tx_bytes);
-	rte_tel_data_add_dict_u64(d, "flooded", c.flooded);
-	rte_tel_data_add_dict_u64(d, "rate_pps", p->rate_pps);
-	rte_tel_data_add_dict_u64(d, "rate_bps", p->rate_bps);
-	rte_tel_data_add_dict_u64(d, "max_macs", p->max_macs);
-	rte_tel_data_add_dict_u64(d, "attached_s",
-				  (rte_rdtsc() - p->attached_tsc) / sw->hz);
+	rte_tel_data_add_dict_uint(d, "rx_bytes", c.rx_bytes);
+	rte_tel_data_add_dict_uint(d, "tx_bytes", c.tx_bytes);
+	rte_tel_data_add_dict_uint(d, "flooded", c.flooded);
+	rte_tel_data_add_dict_uint(d, "rate_pps", p->rate_pps);
+	rte_tel_data_add_dict_uint(d, "rate_bps", p->rate_bps);
+	rte_tel_data_add_dict_uint(d, "max_macs", p->max_macs);
+	rte_tel_data_add_dict_uint(d, "attached_s",
+				   (rte_rdtsc() - p->attached_tsc) / sw->hz);
 	if (p->absent_since != 0)
-		rte_tel_data_add_dict_u64(d, "socket_gone_ms",
+		rte_tel_data_add_dict_uint(d, "socket_gone_ms",
 			(rte_rdtsc() - p->absent_since) * 1000 / sw->hz);
 	for (dr = 0; dr < DS_DROP_MAX; dr++) {
 		snprintf(buf, sizeof(buf), "drop_%s", ds_drop_names[dr]);
-		rte_tel_data_add_dict_u64(d, buf, c.drop[dr]);
+		rte_tel_data_add_dict_uint(d, buf, c.drop[dr]);
 	}
 }
 
@@ -219,8 +225,8 @@ fdb_one(uint64_t key, uint32_t ref, bool is_static, uint64_t seen,
 	rte_tel_data_add_dict_string(e, "mac", buf);
 	rte_tel_data_add_dict_string(e, "port", port);
 	rte_tel_data_add_dict_int(e, "static", is_static);
-	rte_tel_data_add_dict_u64(e, "age_ms", fd->now > seen ?
-				  (fd->now - seen) * 1000 / sw->hz : 0);
+	rte_tel_data_add_dict_uint(e, "age_ms", fd->now > seen ?
+				   (fd->now - seen) * 1000 / sw->hz : 0);
 	snprintf(buf, sizeof(buf), "%u", fd->shown++);
 	rte_tel_data_add_dict_container(fd->entries, buf, e, 0);
 	return 0;
@@ -245,11 +251,11 @@ tel_fdb(const char *cmd __rte_unused, const char *params,
 	pthread_mutex_lock(&sw->lock);
 	ds_fdb_walk(&sw->fdb, fdb_one, &fd);
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "total", sw->fdb.count);
-	rte_tel_data_add_dict_u64(d, "matched", fd.matched);
-	rte_tel_data_add_dict_u64(d, "shown", fd.shown);
-	rte_tel_data_add_dict_u64(d, "capacity", sw->cfg->global.fdb_size);
-	rte_tel_data_add_dict_u64(d, "aging_time_s", sw->cfg->global.aging_s);
+	rte_tel_data_add_dict_uint(d, "total", sw->fdb.count);
+	rte_tel_data_add_dict_uint(d, "matched", fd.matched);
+	rte_tel_data_add_dict_uint(d, "shown", fd.shown);
+	rte_tel_data_add_dict_uint(d, "capacity", sw->cfg->global.fdb_size);
+	rte_tel_data_add_dict_uint(d, "aging_time_s", sw->cfg->global.aging_s);
 	pthread_mutex_unlock(&sw->lock);
 	rte_tel_data_add_dict_container(d, "entries", fd.entries, 0);
 	return 0;
@@ -290,9 +296,9 @@ tel_tenants(const char *cmd __rte_unused, const char *params __rte_unused,
 		rte_tel_data_start_dict(c);
 		rte_tel_data_add_dict_int(c, "id", t);
 		rte_tel_data_add_dict_int(c, "vlan", tc->vlan);
-		rte_tel_data_add_dict_u64(c, "fdb_entries",
-					  sw->fdb.per_tenant[t]);
-		rte_tel_data_add_dict_u64(c, "max_macs", tc->max_macs);
+		rte_tel_data_add_dict_uint(c, "fdb_entries",
+					   sw->fdb.per_tenant[t]);
+		rte_tel_data_add_dict_uint(c, "max_macs", tc->max_macs);
 		rte_tel_data_add_dict_container(c, "ports", ports, 0);
 		rte_tel_data_add_dict_container(d, tc->name, c, 0);
 	}
@@ -342,14 +348,14 @@ tel_drops(const char *cmd __rte_unused, const char *params __rte_unused,
 		for (dr = 0; dr < DS_DROP_MAX; dr++) {
 			sum[dr] += c.drop[dr];
 			if (c.drop[dr] != 0)
-				rte_tel_data_add_dict_u64(pc,
+				rte_tel_data_add_dict_uint(pc,
 					ds_drop_names[dr], c.drop[dr]);
 		}
 		memset(&es, 0, sizeof(es));
 		if (rte_eth_stats_get(p->port_id, &es) == 0 &&
 		    es.oerrors != 0)
-			rte_tel_data_add_dict_u64(pc, "pmd_tx_dropped",
-						  es.oerrors);
+			rte_tel_data_add_dict_uint(pc, "pmd_tx_dropped",
+						   es.oerrors);
 		pmd_tx_dropped += es.oerrors;
 		rte_tel_data_add_dict_container(per, p->name, pc, 0);
 	}
@@ -357,27 +363,28 @@ tel_drops(const char *cmd __rte_unused, const char *params __rte_unused,
 		learn_dropped += atomic_load_explicit(
 			&sw->workers[w]->learn_dropped, memory_order_relaxed);
 	rte_tel_data_start_dict(ctl);
-	rte_tel_data_add_dict_u64(ctl, "learn_queue_full", learn_dropped);
-	rte_tel_data_add_dict_u64(ctl, "fdb_full", sw->fdb.st.table_full);
-	rte_tel_data_add_dict_u64(ctl, "fdb_port_limit", sw->fdb.st.port_limit);
-	rte_tel_data_add_dict_u64(ctl, "fdb_tenant_limit",
-				  sw->fdb.st.tenant_limit);
-	rte_tel_data_add_dict_u64(ctl, "fdb_static_denied",
-				  sw->fdb.st.static_denied);
-	rte_tel_data_add_dict_u64(ctl, "mac_claims", sw->own.claimed);
-	rte_tel_data_add_dict_u64(ctl, "mac_claims_denied", sw->own.denied);
-	rte_tel_data_add_dict_u64(ctl, "pins", sw->pins.n);
-	rte_tel_data_add_dict_u64(ctl, "pins_restored", sw->own.restored);
-	rte_tel_data_add_dict_u64(ctl, "pins_refused", sw->own.refused);
-	rte_tel_data_add_dict_u64(ctl, "pins_expired", sw->own.expired);
-	rte_tel_data_add_dict_u64(ctl, "pins_save_errors",
-				  sw->own.save_errors);
+	rte_tel_data_add_dict_uint(ctl, "learn_queue_full", learn_dropped);
+	rte_tel_data_add_dict_uint(ctl, "fdb_full", sw->fdb.st.table_full);
+	rte_tel_data_add_dict_uint(ctl, "fdb_port_limit",
+				   sw->fdb.st.port_limit);
+	rte_tel_data_add_dict_uint(ctl, "fdb_tenant_limit",
+				   sw->fdb.st.tenant_limit);
+	rte_tel_data_add_dict_uint(ctl, "fdb_static_denied",
+				   sw->fdb.st.static_denied);
+	rte_tel_data_add_dict_uint(ctl, "mac_claims", sw->own.claimed);
+	rte_tel_data_add_dict_uint(ctl, "mac_claims_denied", sw->own.denied);
+	rte_tel_data_add_dict_uint(ctl, "pins", sw->pins.n);
+	rte_tel_data_add_dict_uint(ctl, "pins_restored", sw->own.restored);
+	rte_tel_data_add_dict_uint(ctl, "pins_refused", sw->own.refused);
+	rte_tel_data_add_dict_uint(ctl, "pins_expired", sw->own.expired);
+	rte_tel_data_add_dict_uint(ctl, "pins_save_errors",
+				   sw->own.save_errors);
 	pthread_mutex_unlock(&sw->lock);
 
 	rte_tel_data_start_dict(tot);
 	for (dr = 0; dr < DS_DROP_MAX; dr++)
-		rte_tel_data_add_dict_u64(tot, ds_drop_names[dr], sum[dr]);
-	rte_tel_data_add_dict_u64(tot, "pmd_tx_dropped", pmd_tx_dropped);
+		rte_tel_data_add_dict_uint(tot, ds_drop_names[dr], sum[dr]);
+	rte_tel_data_add_dict_uint(tot, "pmd_tx_dropped", pmd_tx_dropped);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_container(d, "total", tot, 0);
 	rte_tel_data_add_dict_container(d, "control", ctl, 0);
@@ -421,15 +428,16 @@ tel_lcores(const char *cmd __rte_unused, const char *params __rte_unused,
 		}
 		rte_tel_data_start_dict(c);
 		rte_tel_data_add_dict_int(c, "worker", w);
-		rte_tel_data_add_dict_u64(c, "loops", atomic_load_explicit(
+		rte_tel_data_add_dict_uint(c, "loops", atomic_load_explicit(
 				&wk->loops, memory_order_relaxed));
-		rte_tel_data_add_dict_u64(c, "busy_loops", atomic_load_explicit(
-				&wk->busy_loops, memory_order_relaxed));
-		rte_tel_data_add_dict_u64(c, "max_loop_gap_us",
+		rte_tel_data_add_dict_uint(c, "busy_loops",
+			atomic_load_explicit(&wk->busy_loops,
+					     memory_order_relaxed));
+		rte_tel_data_add_dict_uint(c, "max_loop_gap_us",
 			atomic_load_explicit(&wk->max_gap_tsc,
 					     memory_order_relaxed) * 1000000 /
 			sw->hz);
-		rte_tel_data_add_dict_u64(c, "table_version",
+		rte_tel_data_add_dict_uint(c, "table_version",
 			atomic_load_explicit(&wk->table_version,
 					     memory_order_relaxed));
 		rte_tel_data_add_dict_container(c, "polls", polls, 0);
@@ -469,16 +477,16 @@ tel_info(const char *cmd __rte_unused, const char *params __rte_unused,
 				     sw->pmd_path : "(not loaded by us)");
 	rte_tel_data_add_dict_string(d, "state_file", sw->state_path[0] ?
 				     sw->state_path : "(none)");
-	rte_tel_data_add_dict_u64(d, "uptime_ms",
+	rte_tel_data_add_dict_uint(d, "uptime_ms",
 			(rte_rdtsc() - sw->start_tsc) * 1000 / sw->hz);
 	rte_tel_data_add_dict_int(d, "ports", n);
 	rte_tel_data_add_dict_int(d, "workers", sw->n_workers);
-	rte_tel_data_add_dict_u64(d, "attaches", sw->attaches);
-	rte_tel_data_add_dict_u64(d, "detaches", sw->detaches);
-	rte_tel_data_add_dict_u64(d, "attach_failures", sw->attach_failures);
-	rte_tel_data_add_dict_u64(d, "table_version", sw->table_version);
-	rte_tel_data_add_dict_u64(d, "rx_pkts", rx + sw->retired.rx_pkts);
-	rte_tel_data_add_dict_u64(d, "tx_pkts", tx + sw->retired.tx_pkts);
+	rte_tel_data_add_dict_uint(d, "attaches", sw->attaches);
+	rte_tel_data_add_dict_uint(d, "detaches", sw->detaches);
+	rte_tel_data_add_dict_uint(d, "attach_failures", sw->attach_failures);
+	rte_tel_data_add_dict_uint(d, "table_version", sw->table_version);
+	rte_tel_data_add_dict_uint(d, "rx_pkts", rx + sw->retired.rx_pkts);
+	rte_tel_data_add_dict_uint(d, "tx_pkts", tx + sw->retired.tx_pkts);
 	pthread_mutex_unlock(&sw->lock);
 	return 0;
 }

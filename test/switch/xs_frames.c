@@ -424,8 +424,8 @@ main(int argc, char **argv)
 	deadline = rte_get_timer_cycles() + hz / 1000 * c.link_wait_ms;
 	while (!stop && rte_get_timer_cycles() < deadline) {
 		memset(&link, 0, sizeof(link));
-		rte_eth_link_get_nowait(c.port, &link);
-		if (link.link_status) {
+		if (rte_eth_link_get_nowait(c.port, &link) == 0 &&
+		    link.link_status) {
 			up = true;
 			break;
 		}

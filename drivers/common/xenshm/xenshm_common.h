@@ -37,6 +37,7 @@
 #include <rte_spinlock.h>
 #include <ethdev_driver.h>
 
+#include "xenshm_compat.h"
 #include "shmring_endpoint.h"
 #include "shmring_err.h"
 #include "shmring_region.h"
@@ -226,7 +227,12 @@ int xenshm_link_update(struct rte_eth_dev *dev, int wait);
 int xenshm_mtu_set(struct rte_eth_dev *dev, uint16_t mtu);
 int xenshm_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *a);
 int xenshm_accept(struct rte_eth_dev *dev);
+#ifdef XENSHM_HAVE_QUEUE_STATS_ARG
+int xenshm_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st,
+		     struct eth_queue_stats *qs);
+#else
 int xenshm_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st);
+#endif
 int xenshm_stats_reset(struct rte_eth_dev *dev);
 int xenshm_xstats_get_names(struct rte_eth_dev *dev,
 			    struct rte_eth_xstat_name *names,

@@ -197,8 +197,10 @@ txq_stats(const struct xenshm_txq *q, struct xenshm_txq_stats *s)
 	s->errors = q->st.errors - q->base.errors;
 }
 
-int
-xenshm_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
+/* qs: the per-queue counters, NULL if not wanted (xenshm_compat.h) */
+static int
+stats_fill(struct rte_eth_dev *dev, struct rte_eth_stats *st,
+	   xenshm_qstats_t *qs)
 {
 	struct xenshm_rxq_stats r;
 	struct xenshm_txq_stats t;
@@ -215,10 +217,10 @@ xenshm_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 		st->ibytes += r.bytes;
 		st->ierrors += r.oversize + r.errors;
 		st->rx_nombuf += r.nombuf;
-		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_ipackets[i] = r.pkts;
-			st->q_ibytes[i] = r.bytes;
-			st->q_errors[i] = r.oversize + r.errors;
+		if (qs != NULL && i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			qs->q_ipackets[i] = r.pkts;
+			qs->q_ibytes[i] = r.bytes;
+			qs->q_errors[i] = r.oversize + r.errors;
 		}
 	}
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
@@ -231,13 +233,28 @@ xenshm_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 		st->obytes += t.bytes;
 		/* Every dropped mbuf is an output error, whatever the cause. */
 		st->oerrors += t.ring_full + t.link_down + t.too_long;
-		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_opackets[i] = t.pkts;
-			st->q_obytes[i] = t.bytes;
+		if (qs != NULL && i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			qs->q_opackets[i] = t.pkts;
+			qs->q_obytes[i] = t.bytes;
 		}
 	}
 	return 0;
 }
+
+#ifdef XENSHM_HAVE_QUEUE_STATS_ARG
+int
+xenshm_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st,
+		 struct eth_queue_stats *qs)
+{
+	return stats_fill(dev, st, qs);
+}
+#else
+int
+xenshm_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
+{
+	return stats_fill(dev, st, st);
+}
+#endif
 
 int
 xenshm_stats_reset(struct rte_eth_dev *dev)
