@@ -32,8 +32,12 @@ if [ ! -x "$root/usr/bin/apt-get" ]; then
 		echo "mkchroot: installing debootstrap"
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
 	}
+	if [ -e "$root" ] && [ -n "$(ls -A "$root")" ]; then
+		echo "mkchroot: $root exists and is no chroot; remove it first" >&2
+		exit 1
+	fi
 	echo "mkchroot: debootstrap trixie into $root (a few minutes, once)"
-	rm -rf "$root"
+	rm -rf "$root" "$root.tmp"
 	mkdir -p "$(dirname "$root")"
 	debootstrap --variant=minbase trixie "$root.tmp" "$mirror" \
 		>"$root.debootstrap.log" 2>&1 || {
