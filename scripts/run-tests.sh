@@ -10,6 +10,8 @@ for arg in "$@"; do
 	b=${arg%%:*} suite=()
 	[ "$b" != "$arg" ] && suite=(--suite "${arg#*:}")
 	echo "=== meson test -C $b ${suite[*]}"
+	# a run that registers no test writes no log: never count the last one
+	rm -f "$b/meson-logs/testlog.json"
 	meson test -C "$b" "${suite[@]}" --print-errorlogs --num-processes 1 \
 		${XENSHM_TEST_ARGS:-}
 	log="$b/meson-logs/testlog.json"

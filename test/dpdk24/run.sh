@@ -87,7 +87,11 @@ chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
 		[ -f "$build/$so" ] || missing=1
 	done
 	args=()
-	for s in $suites; do args+=("$build:$s"); done
+	for s in $suites; do
+		# suite pmd exists only with the PMDs (counted below)
+		[ "$s" = pmd ] && [ "$missing" = 1 ] && continue
+		args+=("$build:$s")
+	done
 	scripts/run-tests.sh "${args[@]}" | tee "$build/meson-logs/dpdk24.log"
 	rc=${PIPESTATUS[0]}
 	[ "$missing" = 0 ] && exit "$rc"
