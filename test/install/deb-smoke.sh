@@ -33,6 +33,22 @@ done
 echo "dpdk-pmd-xenshm Depends: $(dpkg-query -W -f='${Depends}' dpdk-pmd-xenshm)"
 pmds=$(dirname "$(dpkg -L dpdk-pmd-xenshm | grep 'librte_net_xenshm\.so$')")
 echo "plugin directory: $pmds"
+echo "guest socket directory (tmpfiles.d): $(stat -c '%A %U:%G %n' /run/xenshm/guests)"
+[ "$(stat -c '%a %U:%G' /run/xenshm/guests)" = "3770 root:xenshm" ] ||
+	{ echo "FAIL: /run/xenshm/guests is not 3770 root:xenshm"; exit 1; }
+# a guest process of another user: allowed with group xenshm, not without
+bind_as() {	# bind_as GROUPS NAME: bind a socket there as user nobody
+	setpriv --reuid=nobody --regid=nogroup --groups="$1" /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.bind("/run/xenshm/guests/" + sys.argv[1])' "$2" 2>/dev/null
+}
+bind_as xenshm smoke-member.sock ||
+	{ echo "FAIL: a user in group xenshm cannot create its socket"; exit 1; }
+bind_as nogroup smoke-other.sock &&
+	{ echo "FAIL: a user outside group xenshm created a socket"; exit 1; }
+echo "nobody with group xenshm: socket $(stat -c '%U:%G' /run/xenshm/guests/smoke-member.sock); without: refused"
+rm -f /run/xenshm/guests/smoke-member.sock
 
 step "2. dpdk-pmdinfo.py"
 dpdk-pmdinfo.py "$pmds"/librte_net_xenshm_guest.so "$pmds"/librte_net_xenshm.so |
@@ -103,8 +119,6 @@ for u in doms-switch.service xenshm-ctl.service; do
 	echo "$u: ${out:-no complaint}"
 	[ -z "$out" ] || { echo "FAIL: systemd-analyze verify $u"; exit 1; }
 done
-ls -ld /run/xenshm/guests 2>/dev/null || true
-getent group xenshm
 
 step "5. apt remove --purge"
 files=$(for p in "${pkgs[@]}"; do dpkg -L "$p"; done | sort -u)
