@@ -64,14 +64,14 @@ chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
 	# has_header() results are cached: configure anew when that changes
 	if [ "$(cat "$build/.xenshm-sdk" 2>/dev/null)" != "$have_sdk" ]; then
 		meson setup --wipe "$build" -Dwerror=true -Ddpdk=$dpdk_opt \
-			-Ddpdk_sdk_include="$sdk" >"$build.setup.log" 2>&1 ||
+			-Ddpdk_sdk_include="$sdk" >/tmp/xenshm-dpdk24-setup.log 2>&1 ||
 		meson setup "$build" -Dwerror=true -Ddpdk=$dpdk_opt \
-			-Ddpdk_sdk_include="$sdk" >"$build.setup.log" 2>&1 || {
-			tail -n 30 "$build.setup.log"
+			-Ddpdk_sdk_include="$sdk" >/tmp/xenshm-dpdk24-setup.log 2>&1 || {
+			tail -n 30 /tmp/xenshm-dpdk24-setup.log
 			echo "test-dpdk24: meson setup failed"
 			exit 1
 		}
-		rm -f "$build.setup.log"
+		rm -f /tmp/xenshm-dpdk24-setup.log
 		echo "$have_sdk" >"$build/.xenshm-sdk"
 	fi
 	log=$build/meson-logs/ninja.log
