@@ -276,7 +276,7 @@ ds_config_guest_devargs(const struct ds_config *cfg,
 	if (g->devargs[0] != '\0')
 		return ds_cfg_copy_str(out, out_len, g->devargs);
 	if (g->xen) {
-		int n = snprintf(out, out_len, "net_xenshm_%s,transport=xen,"
+		int n = snprintf(out, out_len, "net_xenshm_port_%s,transport=xen,"
 				 "domid=%u,devid=%u", g->name, g->xen_domid,
 				 g->xen_devid);
 

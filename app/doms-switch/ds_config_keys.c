@@ -55,8 +55,14 @@ ds_config_init(struct ds_config *cfg)
 	g->guest_max_macs = 16;
 	g->uplink_max_macs = 4096;
 	g->guest_queues = 1;
+	/*
+	 * "port_": EAL's vdev bus hands a device to the first driver whose
+	 * name prefixes the device's, so "net_xenshm_{name}" for a guest
+	 * named "guest1" would go to net_xenshm_guest wherever that PMD is
+	 * loaded too (both Debian packages: EAL loads its plugin directory).
+	 */
 	snprintf(g->guest_devargs, sizeof(g->guest_devargs),
-		 "net_xenshm_{name},path={socket}{,peer-uid}");
+		 "net_xenshm_port_{name},path={socket}{,peer-uid}");
 	snprintf(g->state_file, sizeof(g->state_file), "auto");
 }
 

@@ -94,7 +94,7 @@ xen_scan(struct ds_disc_source *s, ds_disc_found_cb found,
 			snprintf(e.name, sizeof(e.name), "dom%u_%u", p->domid,
 				 p->devid);
 		snprintf(e.devargs, sizeof(e.devargs),
-			 "net_xenshm_%s,transport=xen,domid=%u,devid=%u",
+			 "net_xenshm_port_%s,transport=xen,domid=%u,devid=%u",
 			 e.name, p->domid, p->devid);
 		found(&e, arg);
 	}

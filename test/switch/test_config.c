@@ -119,11 +119,11 @@ test_good(void)
 
 	CHECK(ds_config_guest_devargs(&cfg, &cfg.guests[0], da,
 				      sizeof(da)) == 0 &&
-	      !strcmp(da, "net_xenshm_vm1,path=/run/g/vm1.sock,peer-uid=1000"),
+	      !strcmp(da, "net_xenshm_port_vm1,path=/run/g/vm1.sock,peer-uid=1000"),
 	      "template devargs '%s'", da);
 	CHECK(ds_config_guest_devargs(&cfg, &cfg.guests[1], da,
 				      sizeof(da)) == 0 &&
-	      !strcmp(da, "net_xenshm_vm2,path=/run/other/vm2.sock"),
+	      !strcmp(da, "net_xenshm_port_vm2,path=/run/other/vm2.sock"),
 	      "devargs without peer-uid '%s'", da);
 	CHECK(ds_config_guest_devargs(&cfg, &cfg.guests[2], da,
 				      sizeof(da)) == 0 &&
@@ -246,7 +246,7 @@ test_xen(void)
 	      "a xen guest has no socket");
 	CHECK(ds_config_guest_devargs(&cfg, &cfg.guests[0], da,
 				      sizeof(da)) == 0 &&
-	      !strcmp(da, "net_xenshm_vm5,transport=xen,domid=5,devid=1"),
+	      !strcmp(da, "net_xenshm_port_vm5,transport=xen,domid=5,devid=1"),
 	      "xen devargs '%s'", da);
 	expect_error("[tenant t]\n[guest g]\ntenant=t\nxen-domid=5\n"
 		     "socket=/s\n", "t.conf:2: [guest g]: xen-domid/xen-devid "
