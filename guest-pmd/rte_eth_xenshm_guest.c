@@ -464,11 +464,9 @@ guest_probe(struct rte_vdev_device *vdev)
 	uint32_t speed = XENSHM_DEFAULT_SPEED;
 	int rc;
 
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
-		GUEST_LOG(ERR, "%s: secondary processes are not supported "
-			  "(the region belongs to the primary)", name);
-		return -ENOTSUP;
-	}
+	/* Stats, xstats and info only: the region is the primary's. */
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return xenshm_probe_secondary(vdev, guest_logtype);
 	GUEST_LOG(INFO, "%s: probing '%s'", name,
 		  rte_vdev_device_args(vdev) ? rte_vdev_device_args(vdev) : "");
 	rc = guest_parse(name, rte_vdev_device_args(vdev), &cfg, &pa, &mac,
@@ -539,6 +537,8 @@ guest_remove(struct rte_vdev_device *vdev)
 {
 	struct rte_eth_dev *dev;
 
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return xenshm_remove_secondary(vdev);
 	dev = rte_eth_dev_allocated(rte_vdev_device_name(vdev));
 	if (dev == NULL)
 		return 0;	/* already closed by the application */

@@ -11,9 +11,7 @@
 #      MTU above the mtu= devarg
 #   4. telemetry: /ethdev/xstats over the DPDK telemetry socket lists the
 #      driver's xstats
-#   5. a secondary process is refused with a clear message (needs 2 MB
-#      hugepages: the test reserves 64 and gives them back; without them
-#      this one check is reported as not run)
+# (secondary processes: test/pmd/secondary.sh)
 
 . "${XENSHM_TEST_LIB:-$(dirname "$0")/../lib}/xenshm-test.sh"
 xt_init control
@@ -159,41 +157,6 @@ for n in tx_ring_full_drops tx_link_down_drops reconnects port_disabled \
 done
 xt_log "ok: telemetry /ethdev/xstats,0 lists $(echo "$names" | wc -w) xstats incl. the driver's"
 
-# --- 5. secondary process ---------------------------------------------
 xt_quit G
 xt_quit D
-HUGE_BEFORE=
-HUGE_MNT=$XT_DIR/huge
-huge_restore() {
-	mountpoint -q "$HUGE_MNT" && umount "$HUGE_MNT"
-	[ -n "$HUGE_BEFORE" ] && echo "$HUGE_BEFORE" >/proc/sys/vm/nr_hugepages
-	return 0
-}
-XT_CLEANUP_HOOKS+=(huge_restore)
-HUGE_BEFORE=$(cat /proc/sys/vm/nr_hugepages)
-echo $((HUGE_BEFORE + 64)) >/proc/sys/vm/nr_hugepages 2>/dev/null
-free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
-# only when the 64 pages could really be added (never borrow others')
-if [ "$(cat /proc/sys/vm/nr_hugepages)" -ge $((HUGE_BEFORE + 64)) ] &&
-   [ "$free" -ge 64 ] && mkdir -p "$HUGE_MNT" &&
-   mount -t hugetlbfs -o pagesize=2M nodev "$HUGE_MNT"; then
-	# a primary on hugepages (a secondary cannot share --no-huge memory)
-	XT_MEM="--huge-dir $HUGE_MNT -m 64"
-	xt_testpmd P 0 1 "-d $GUEST_SO --vdev net_xenshm_guest0,path=$XT_DIR/p.sock" \
-		"--total-num-mbufs=2048"
-	xt_sync P 30
-	out=$(timeout 30 "$XT_TESTPMD" --lcores 0@0,1@1 --proc-type=secondary \
-		--huge-dir "$HUGE_MNT" --no-pci --file-prefix "${XT_PREFIX[P]}" \
-		-d "$GUEST_SO" -- -i </dev/null 2>&1)
-	echo "$out" | grep -q "secondary processes are not supported" || {
-		echo "$out" | tail -10
-		xt_fail "secondary process not refused with a message"
-	}
-	xt_log "ok: secondary refused: $(echo "$out" |
-		grep "secondary processes are not supported" | head -1)"
-	xt_sync P
-	xt_quit P
-else
-	xt_log "NOT RUN: secondary-process check ($free free 2 MB hugepages)"
-fi
 xt_log "PASS"

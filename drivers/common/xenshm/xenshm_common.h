@@ -241,6 +241,11 @@ int xenshm_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
 		      unsigned int n);
 int xenshm_xstats_reset(struct rte_eth_dev *dev);
 
+/* xenshm_secondary.c: a port of the primary, seen from a secondary. */
+struct rte_vdev_device;
+int xenshm_probe_secondary(struct rte_vdev_device *vdev, int logtype);
+int xenshm_remove_secondary(struct rte_vdev_device *vdev);
+
 /* xenshm_devargs.c: devargs parsing shared by both probes. */
 struct rte_kvargs;
 struct rte_kvargs *xenshm_kvargs_parse(int logtype, const char *drv,

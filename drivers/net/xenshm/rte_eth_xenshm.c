@@ -463,11 +463,9 @@ doms_probe(struct rte_vdev_device *vdev)
 	uint32_t speed = XENSHM_DEFAULT_SPEED;
 	int rc;
 
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
-		DOMS_LOG(ERR, "%s: secondary processes are not supported "
-			 "(the mapping belongs to the primary)", name);
-		return -ENOTSUP;
-	}
+	/* Stats, xstats and info only: the mapping is the primary's. */
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return xenshm_probe_secondary(vdev, doms_logtype);
 	DOMS_LOG(INFO, "%s: probing '%s'", name,
 		 rte_vdev_device_args(vdev) ? rte_vdev_device_args(vdev) : "");
 	rc = doms_parse(name, rte_vdev_device_args(vdev), &cfg, &lim,
@@ -531,6 +529,8 @@ doms_remove(struct rte_vdev_device *vdev)
 {
 	struct rte_eth_dev *dev;
 
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return xenshm_remove_secondary(vdev);
 	dev = rte_eth_dev_allocated(rte_vdev_device_name(vdev));
 	if (dev == NULL)
 		return 0;	/* already closed by the application */
