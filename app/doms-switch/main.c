@@ -25,6 +25,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_pdump.h>
 #include <rte_ring_elem.h>
 #include <rte_version.h>
 
@@ -551,6 +552,10 @@ main(int argc, char **argv)
 	}
 	if (ds_telemetry_register(sw) != 0)
 		DS_LOG(WARNING, "telemetry commands not available");
+	/* Packet capture by secondaries (dpdk-dumpcap, dpdk-pdump). */
+	if (rte_pdump_init() != 0)
+		DS_LOG(WARNING, "packet capture (dpdk-dumpcap) not available: "
+		       "%s", rte_strerror(rte_errno));
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -586,6 +591,7 @@ main(int argc, char **argv)
 	DS_LOG(NOTICE, "stopping");
 	ds_notify("STOPPING=1");
 	shutdown_switch(sw);
+	rte_pdump_uninit();
 	rte_eal_cleanup();
 	return 0;
 }
