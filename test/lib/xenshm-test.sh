@@ -155,8 +155,10 @@ xt_cmd() {
 # An unknown command prints "Command not found" after the echoed input:
 # a unique unknown word tells when testpmd has run everything before it.
 # No state is kept in the shell, so this works from subshells too.
+# The default deadline (60 s) is only reached on a badly loaded box: a
+# testpmd descheduled for 20 s under load average 20 has been seen.
 xt_sync() {
-	local id=$1 t=${2:-20} tok end
+	local id=$1 t=${2:-60} tok end
 	tok=xt_sync_${RANDOM}_$(date +%N)
 	xt_cmd "$id" "$tok"
 	end=$(($(xt_now_ms) + t * 1000))
