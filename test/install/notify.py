@@ -5,8 +5,10 @@
 # doms-switch under Type=notify: with NOTIFY_SOCKET set, it must send
 # READY=1 once it forwards (and not exit), and STOPPING=1 on SIGTERM before
 # exiting 0.  A datagram socket stands in for systemd.
-#   notify.py DOMS_SWITCH_BINARY
+#   notify.py DOMS_SWITCH_BINARY DOMS_PMD
+import atexit
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -14,12 +16,23 @@ import sys
 import tempfile
 import time
 
-ds = sys.argv[1]
+ds, pmd = sys.argv[1], sys.argv[2]
 if os.geteuid() != 0:
     print("SKIP: needs root (DPDK)")
     sys.exit(77)
 
+# EAL refuses a plugin below a world-writable directory (a build tree
+# under /tmp, say): load a copy staged where the test PMDs are staged.
+stage_root = "/opt/xenshm-test/pmds"
+os.makedirs(stage_root, mode=0o755, exist_ok=True)
+stage = tempfile.mkdtemp(prefix="notify.", dir=stage_root)
+os.chmod(stage, 0o755)
+staged_pmd = os.path.join(stage, os.path.basename(pmd))
+shutil.copy(pmd, staged_pmd)
+atexit.register(shutil.rmtree, stage, True)
+
 tmp = tempfile.mkdtemp(prefix="xenshm-notify.")
+atexit.register(shutil.rmtree, tmp, True)
 sock_path = os.path.join(tmp, "notify")
 sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 sock.bind(sock_path)
@@ -30,7 +43,7 @@ log = open(os.path.join(tmp, "ds.log"), "w+")
 env = dict(os.environ, NOTIFY_SOCKET=sock_path)
 prefix = "xi-notify-%d" % os.getpid()
 proc = subprocess.Popen(
-    [ds, "-c", conf, "--", "--no-huge", "-m", "256", "--no-pci",
+    [ds, "-c", conf, "--pmd", staged_pmd, "--", "--no-huge", "-m", "256", "--no-pci",
      "--lcores", "0@0,1@%d" % (1 if os.cpu_count() > 1 else 0),
      "--file-prefix", prefix, "--log-level=lib.eal:error"],
     env=env, stdout=log, stderr=subprocess.STDOUT)
