@@ -14,7 +14,7 @@ PREFIX     ?= /usr/local
 MESON_OPTS ?=
 
 .PHONY: all deps test-deps build build-san build-fuzz fuzz test test-xen demo bench \
-	install clean soak soak-san prove dts deb deb-smoke test-multihost test-dpdk24
+	install clean soak soak-san prove dts deb deb-smoke test-multihost test-dpdk24 test-vm
 
 all: build
 
@@ -60,6 +60,14 @@ test: test-deps build build-san build-fuzz
 test-xen: build
 	XENSHM_DEPS_XEN=1 scripts/deps.sh
 	test/xen/run-xen-test.sh $(BUILD)
+
+# The fresh-machine test (test/vm/): a plain Debian 12 VM under QEMU (TCG)
+# gets the packages ("make deb") and runs the README's and docs/ovs-dpdk.md's
+# marked command blocks as they are; 4 to 10 minutes under TCG, not part of
+# "make test" or CI.
+test-vm: build deb
+	XENSHM_DEPS_VM=1 scripts/deps.sh
+	test/vm/run-vm-test.sh $(BUILD) $(BUILD_DEB)
 
 demo: build
 	scripts/demo.sh $(BUILD)

@@ -8,6 +8,7 @@
 #   XENSHM_DEPS_PROVE=1 ...    also Frama-C and its provers (make prove)
 #   XENSHM_DEPS_DEB=1 ...      also what "make deb" needs (debhelper, lintian)
 #   XENSHM_DEPS_MULTIHOST=1 .. also tcpdump (make test-multihost)
+#   XENSHM_DEPS_VM=1 ...       also what the fresh-machine VM test needs
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -18,6 +19,10 @@ pkgs=(build-essential meson ninja-build pkg-config python3 python3-pyelftools
 if [ "${XENSHM_DEPS_XEN:-0}" = 1 ]; then
 	pkgs+=(qemu-system-x86 qemu-utils debootstrap busybox-static cpio
 	       e2fsprogs kmod bc)
+fi
+if [ "${XENSHM_DEPS_VM:-0}" = 1 ]; then	# test/vm (make test-vm)
+	pkgs+=(qemu-system-x86 qemu-utils debootstrap e2fsprogs openssh-client
+	       iproute2)
 fi
 if [ "${XENSHM_DEPS_BENCH:-0}" = 1 ]; then
 	pkgs+=(python3-matplotlib linux-perf)
