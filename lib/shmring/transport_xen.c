@@ -664,10 +664,47 @@ doms_read_offer_tx(struct xs_handle *xs, xs_transaction_t t, void *arg)
 	return 0;
 }
 
+/*
+ * Our backend directory belongs to Dom0: it creates it (xenshm-ctl
+ * connect) and removes it (disconnect).  xenstore creates missing parents
+ * on a write, so a plain write racing that removal would bring the
+ * directory back, and a guest could look served by a DomS it was moved
+ * away from.  Every write of ours checks that Dom0's "online" key is
+ * still there, in the same transaction.
+ */
+struct be_write {
+	struct xen_doms *d;
+	const char *key;
+	const char *val;
+};
+
+static int
+doms_be_write_tx(struct xs_handle *xs, xs_transaction_t t, void *arg)
+{
+	const struct be_write *w = arg;
+	uint32_t online;
+
+	if (xst_read_key_u32(xs, t, w->d->be, SHMRING_XS_ONLINE, 1,
+			     &online) != XST_OK)
+		return 1;	/* gone: write nothing */
+	return xst_write_key_str(xs, t, w->d->be, w->key, w->val) ? 0 : -1;
+}
+
+static bool
+doms_be_write(struct xen_doms *d, const char *key, const char *val)
+{
+	struct be_write w = { .d = d, .key = key, .val = val };
+
+	return xst_transaction(d->xs, doms_be_write_tx, &w) == 0;
+}
+
 static void
 doms_set_state(struct xen_doms *d, enum shmring_xenbus_state s)
 {
-	xst_write_key_u64(d->xs, XBT_NULL, d->be, SHMRING_XS_STATE, s);
+	char v[12];
+
+	snprintf(v, sizeof(v), "%u", (unsigned int)s);
+	doms_be_write(d, SHMRING_XS_STATE, v);
 }
 
 /* The largest region we map over Xen: our limit, and ref-dir's. */
@@ -684,7 +721,12 @@ doms_limits_tx(struct xs_handle *xs, xs_transaction_t t, void *arg)
 	struct shmring_doms_ep *ep = arg;
 	struct xen_doms *d = ep->priv;
 	const struct shmring_limits *l = &ep->limits;
+	uint32_t online;
 
+	/* Only into a directory Dom0 still has (see doms_be_write). */
+	if (xst_read_key_u32(xs, t, d->be, SHMRING_XS_ONLINE, 1,
+			     &online) != XST_OK)
+		return -1;
 	if (!xst_write_key_u64(xs, t, d->be, SHMRING_XS_FEATURES,
 			       SHMRING_F_KNOWN) ||
 	    !xst_write_key_u64(xs, t, d->be, SHMRING_XS_MAX_QUEUES,
@@ -721,8 +763,7 @@ doms_reject(struct shmring_doms_ep *ep, int err, char *why, size_t why_len)
 		if (n < why_len)
 			snprintf(why + n, why_len - n, " (refusal %u in a row; "
 				 "next look in %u ms)", d->flaps, ms);
-		xst_write_key_str(d->xs, XBT_NULL, d->be, SHMRING_XS_ERROR,
-				  why);
+		doms_be_write(d, SHMRING_XS_ERROR, why);
 	}
 	return SHMRING_EV_PEER_REJECTED;
 }

@@ -316,6 +316,10 @@ phase_xchk() {
 	xenstore-exists /local/domain/$ds/backend/xenshm/$HG/0 2>/dev/null &&
 		fail "hguest's backend directory in DomS survived the disconnect"
 	hostile_check forge
+	# DomS has since seen the port go down and written its state: into a
+	# directory Dom0 removed, a plain write would have created it again.
+	xenstore-exists /local/domain/$ds/backend/xenshm/$HG/0 2>/dev/null &&
+		fail "DomS brought hguest's backend directory back after the disconnect: $(xenstore-ls /local/domain/$ds/backend/xenshm/$HG 2>&1 | head -n 5)"
 	stage_done
 
 	stage xchk-doms-kill "SIGKILL the DomS process, start it again in the same domain"
