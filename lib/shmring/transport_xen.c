@@ -1101,15 +1101,12 @@ static void
 xen_doms_close(struct shmring_doms_ep *ep)
 {
 	struct xen_doms *d = ep->priv;
-	uint32_t online;
 
 	if (d == NULL)
 		return;
 	xen_doms_detach(ep);
-	/* Tell the guest we are gone, if Dom0 still has us assigned. */
-	if (xst_read_key_u32(d->xs, XBT_NULL, d->be, SHMRING_XS_ONLINE, 1,
-			     &online) == XST_OK)
-		doms_set_state(d, SHMRING_XB_CLOSED);
+	/* Tell the guest we are gone (only if Dom0 still has us assigned). */
+	doms_set_state(d, SHMRING_XB_CLOSED);
 	xs_unwatch(d->xs, d->be, "be");
 	xs_unwatch(d->xs, d->fe, "fe");
 	xengnttab_close(d->gt);
